@@ -1,0 +1,1 @@
+@main struct DispatcherMain { static func main() {} }

@@ -1,0 +1,1 @@
+@main struct NotifierMain { static func main() {} }

@@ -1,0 +1,77 @@
+import Foundation
+
+/// What a client submits to open a ticket, validated before it is enqueued and again when
+/// applied (the dispatcher trusts nothing that crossed the broker).
+public struct NewTicket: Hashable, Sendable, Codable {
+    public let title: String
+    public let description: String
+    public let category: String?
+    public let refund: RefundRequest?
+
+    public init(title: String, description: String, category: String? = nil, refund: RefundRequest? = nil) {
+        self.title = title
+        self.description = description
+        self.category = category
+        self.refund = refund
+    }
+
+    public static let maxTitleLength = 200
+    public static let maxDescriptionLength = 10_000
+    public static let maxCategoryLength = 64
+
+    /// Every rule the input breaks, as (field, message) pairs; empty when valid.
+    public func violations() -> [FieldViolation] {
+        var found: [FieldViolation] = []
+        let trimmedTitle = title.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmedTitle.isEmpty {
+            found.append(.init(field: "title", message: "must not be empty"))
+        } else if title.count > Self.maxTitleLength {
+            found.append(.init(field: "title", message: "must be at most \(Self.maxTitleLength) characters"))
+        }
+        if description.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            found.append(.init(field: "description", message: "must not be empty"))
+        } else if description.count > Self.maxDescriptionLength {
+            found.append(
+                .init(field: "description", message: "must be at most \(Self.maxDescriptionLength) characters"))
+        }
+        if let category {
+            if category.isEmpty || category.count > Self.maxCategoryLength {
+                found.append(.init(field: "category", message: "must be 1 to \(Self.maxCategoryLength) characters"))
+            }
+        }
+        if let refund {
+            if refund.orderId.isEmpty || refund.orderId.count > 64 {
+                found.append(.init(field: "refund.orderId", message: "must be 1 to 64 characters"))
+            }
+            if refund.amount <= 0 || refund.amount > 1_000_000 || !refund.amount.hasAtMostTwoDecimals {
+                found.append(
+                    .init(field: "refund.amount", message: "must be positive, at most 1000000, with at most two decimals"))
+            }
+            if refund.currency.count != 3 || !refund.currency.allSatisfy({ $0.isASCII && $0.isUppercase }) {
+                found.append(.init(field: "refund.currency", message: "must be an ISO 4217 code such as EUR"))
+            }
+        }
+        return found
+    }
+}
+
+/// One broken input rule, reported to the caller as part of a problem document.
+public struct FieldViolation: Hashable, Sendable, Codable {
+    public let field: String
+    public let message: String
+
+    public init(field: String, message: String) {
+        self.field = field
+        self.message = message
+    }
+}
+
+extension Decimal {
+    /// True when the value has no more than two digits after the decimal point.
+    var hasAtMostTwoDecimals: Bool {
+        var cents = self * 100
+        var whole = Decimal()
+        NSDecimalRound(&whole, &cents, 0, .plain)
+        return whole == cents
+    }
+}

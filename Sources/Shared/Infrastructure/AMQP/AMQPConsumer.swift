@@ -1,0 +1,152 @@
+import Dispatch
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Consumes one queue with manual acknowledgement and a bounded prefetch.
+///
+/// A dedicated thread owns the rabbitmq-c connection: it hands deliveries to `deliveries` and
+/// performs the acks and nacks that async code requests with `ack`/`nack`. After a broken
+/// connection it reconnects with capped backoff, re-declares the topology and consumes again;
+/// settlements for deliveries of the old connection are dropped (RabbitMQ redelivers those).
+///
+/// Shutdown has two steps so nothing in flight is lost: `stopIntake()` stops new deliveries
+/// (anything that still arrives goes back to the queue) and ends `deliveries`; the connection
+/// stays open until every delivery handed out was settled (or `drainTimeout` passed), then closes.
+public final class AMQPConsumer: Service, Sendable {
+    private enum Settlement: Sendable {
+        case ack(Delivery)
+        case nack(Delivery, requeue: Bool)
+    }
+
+    private struct State {
+        var settlements: [Settlement] = []
+        var intakeStopped = false
+        var closing = false
+    }
+
+    public let deliveries: AsyncStream<Delivery>
+    private let continuation: AsyncStream<Delivery>.Continuation
+    private let configuration: AMQPConfiguration
+    private let queue: String
+    private let prefetch: Int
+    private let drainTimeout: TimeInterval
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let wakeUp = DispatchSemaphore(value: 0)
+
+    public init(
+        configuration: AMQPConfiguration, queue: String, prefetch: Int, drainTimeout: TimeInterval = 25,
+        logger: Logger
+    ) {
+        (deliveries, continuation) = AsyncStream.makeStream(of: Delivery.self)
+        self.configuration = configuration
+        self.queue = queue
+        self.prefetch = prefetch
+        self.drainTimeout = drainTimeout
+        self.logger = logger
+    }
+
+    /// Acknowledges a delivery: RabbitMQ forgets the message.
+    public func ack(_ delivery: Delivery) { settle(.ack(delivery)) }
+
+    /// Rejects a delivery: back to the queue (`requeue`) or to the dead-letter exchange.
+    public func nack(_ delivery: Delivery, requeue: Bool) { settle(.nack(delivery, requeue: requeue)) }
+
+    private func settle(_ settlement: Settlement) {
+        state.withLock { $0.settlements.append(settlement) }
+    }
+
+    /// Stops taking new deliveries and ends `deliveries`; in-flight ones may still be settled.
+    public func stopIntake() {
+        state.withLock { $0.intakeStopped = true }
+        continuation.finish()
+        wakeUp.signal()
+    }
+
+    /// Runs the connection thread until shutdown; on graceful shutdown it drains, then closes.
+    public func run() async throws {
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await DedicatedThread.run(name: "amqp-consumer-\(queue)") { self.loop() }
+        } onCancelOrGracefulShutdown: {
+            self.stopIntake()
+            self.state.withLock { $0.closing = true }
+        }
+    }
+
+    // MARK: The connection thread
+
+    private func loop() {
+        var backoff = Backoff()
+        var generation = 0
+        while !state.withLock({ $0.closing || $0.intakeStopped }) {
+            let connection: AMQPConnection
+            generation += 1
+            do {
+                connection = try AMQPConnection(configuration)
+                try Topology.declare(on: connection)
+                try connection.consume(queue: queue, prefetch: prefetch, consumerTag: "sopz-\(generation)")
+            } catch {
+                logger.warning("RabbitMQ consumer cannot connect; retrying", metadata: ["error": "\(error)"])
+                _ = wakeUp.wait(timeout: .now() + backoff.next())
+                continue
+            }
+            backoff.reset()
+            logger.info("RabbitMQ consumer connected", metadata: ["queue": "\(queue)"])
+            if let failure = serve(connection, generation: generation) {
+                logger.warning("RabbitMQ consumer lost its connection; reconnecting", metadata: ["error": "\(failure)"])
+            }
+            connection.close()
+        }
+        continuation.finish()
+    }
+
+    /// Delivers and settles until the connection breaks (returns the error) or shutdown has
+    /// drained every delivery handed out (returns nil).
+    private func serve(_ connection: AMQPConnection, generation: Int) -> (any Error)? {
+        var inFlight = 0
+        var intakeCancelled = false
+        var drainDeadline: ContinuousClock.Instant?
+        do {
+            while true {
+                let (settlements, intakeStopped, closing) = state.withLock { state in
+                    defer { state.settlements.removeAll(keepingCapacity: true) }
+                    return (state.settlements, state.intakeStopped, state.closing)
+                }
+                for settlement in settlements {
+                    switch settlement {
+                    case .ack(let delivery) where delivery.generation == generation:
+                        try connection.ack(deliveryTag: delivery.deliveryTag)
+                        inFlight -= 1
+                    case .nack(let delivery, let requeue) where delivery.generation == generation:
+                        try connection.nack(deliveryTag: delivery.deliveryTag, requeue: requeue)
+                        inFlight -= 1
+                    default:
+                        continue  // from a connection that no longer exists
+                    }
+                }
+                if intakeStopped && !intakeCancelled {
+                    try connection.cancel(consumerTag: "sopz-\(generation)")
+                    intakeCancelled = true
+                }
+                if closing {
+                    let deadline = drainDeadline ?? .now + .seconds(drainTimeout)
+                    drainDeadline = deadline
+                    if inFlight <= 0 || ContinuousClock.now > deadline { return nil }
+                }
+                // Short waits while acks are due, so the prefetch window refills quickly.
+                guard let delivery = try connection.nextDelivery(timeout: inFlight > 0 ? 0.001 : 0.05, generation: generation)
+                else { continue }
+                if intakeCancelled {
+                    try connection.nack(deliveryTag: delivery.deliveryTag, requeue: true)
+                } else {
+                    inFlight += 1
+                    continuation.yield(delivery)
+                }
+            }
+        } catch {
+            return error
+        }
+    }
+}

@@ -1,0 +1,206 @@
+import Dispatch
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Publishes persistent messages and returns only once RabbitMQ confirmed them.
+///
+/// Many callers publish at once; one dedicated thread owns the rabbitmq-c connection, sends
+/// whatever is queued in one go and then collects the confirms, so a burst of N messages costs
+/// about one broker round trip instead of N. It reconnects with capped backoff and re-declares
+/// the topology. While it is not connected `publish` fails at once with `.unavailable` (the
+/// ingress answers 503), so no caller waits on a dead broker.
+///
+/// ```swift
+/// let publisher = AMQPPublisher(configuration: amqp, logger: logger)
+/// // run it as a Service, then:
+/// try await publisher.publish(OutgoingMessage(exchange: "sopz.commands", routingKey: "ticket.create", body: json))
+/// ```
+public final class AMQPPublisher: Service, Sendable {
+    private struct Pending: Sendable {
+        let message: OutgoingMessage
+        let continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var connected = false
+        var stopping = false
+        var queue: [Pending] = []
+    }
+
+    private let configuration: AMQPConfiguration
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let wakeUp = DispatchSemaphore(value: 0)
+    /// A message not confirmed within this many seconds fails with `.timedOut`.
+    private let confirmTimeout: TimeInterval
+    /// Publishes waiting beyond this many are refused with `.unavailable` (back-pressure).
+    private let maxQueued: Int
+
+    public init(
+        configuration: AMQPConfiguration, logger: Logger, confirmTimeout: TimeInterval = 5, maxQueued: Int = 20_000
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.confirmTimeout = confirmTimeout
+        self.maxQueued = maxQueued
+    }
+
+    /// True while a connection with confirms enabled is up.
+    public var isConnected: Bool { state.withLock { $0.connected } }
+
+    /// Publishes `message` and returns after the broker's confirm; throws `AMQPError` otherwise.
+    public func publish(_ message: OutgoingMessage) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let refusal: AMQPError? = state.withLock { state in
+                if !state.connected || state.stopping {
+                    return AMQPError(.unavailable, "not connected to RabbitMQ")
+                }
+                if state.queue.count >= maxQueued {
+                    return AMQPError(.unavailable, "too many messages waiting for RabbitMQ")
+                }
+                state.queue.append(Pending(message: message, continuation: continuation))
+                return nil
+            }
+            if let refusal {
+                continuation.resume(throwing: refusal)
+            } else {
+                wakeUp.signal()
+            }
+        }
+    }
+
+    /// Runs the connection thread until graceful shutdown (or cancellation), then closes.
+    public func run() async throws {
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await DedicatedThread.run(name: "amqp-publisher") { self.loop() }
+        } onCancelOrGracefulShutdown: {
+            self.stop()
+        }
+    }
+
+    /// Finishes the messages already queued, then closes; later publishes fail.
+    public func stop() {
+        state.withLock { $0.stopping = true }
+        wakeUp.signal()
+    }
+
+    private var isStopping: Bool { state.withLock { $0.stopping } }
+
+    // MARK: The connection thread
+
+    private func loop() {
+        var backoff = Backoff()
+        while !isStopping {
+            let connection: AMQPConnection
+            do {
+                connection = try AMQPConnection(configuration)
+                try Topology.declare(on: connection)
+                try connection.enableConfirms()
+            } catch {
+                logger.warning("RabbitMQ publisher cannot connect; retrying", metadata: ["error": "\(error)"])
+                _ = wakeUp.wait(timeout: .now() + backoff.next())
+                continue
+            }
+            backoff.reset()
+            state.withLock { $0.connected = true }
+            logger.info("RabbitMQ publisher connected", metadata: ["host": "\(configuration.host)"])
+            let failure = serve(connection)
+            state.withLock { $0.connected = false }
+            connection.close()
+            if let failure {
+                logger.warning("RabbitMQ publisher lost its connection; reconnecting", metadata: ["error": "\(failure)"])
+            }
+        }
+        let leftovers = state.withLock { state in
+            defer { state.queue = [] }
+            return state.queue
+        }
+        leftovers.forEach { $0.continuation.resume(throwing: AMQPError(.unavailable, "the publisher stopped")) }
+    }
+
+    private struct Outstanding {
+        let pending: Pending
+        let sentAt: ContinuousClock.Instant
+        var returned = false
+    }
+
+    /// Publishes and confirms until the connection breaks (returns the error) or the publisher
+    /// stops with nothing left in flight (returns nil).
+    private func serve(_ connection: AMQPConnection) -> (any Error)? {
+        var nextTag: UInt64 = 1
+        var outstanding: [UInt64: Outstanding] = [:]
+        var lastTimeoutCheck = ContinuousClock.now
+        func settle(_ tag: UInt64, multiple: Bool, with error: AMQPError?) {
+            let tags = multiple ? outstanding.keys.filter { $0 <= tag } : [tag]
+            for tag in tags {
+                guard let entry = outstanding.removeValue(forKey: tag) else { continue }
+                if let error {
+                    entry.pending.continuation.resume(throwing: error)
+                } else if entry.returned {
+                    entry.pending.continuation.resume(
+                        throwing: AMQPError(.rejected, "no queue is bound for \(entry.pending.message.routingKey)"))
+                } else {
+                    entry.pending.continuation.resume()
+                }
+            }
+        }
+        var batch: [Pending] = []
+        do {
+            while true {
+                batch = state.withLock { state in
+                    defer { state.queue.removeAll(keepingCapacity: true) }
+                    return state.queue
+                }
+                if batch.isEmpty && outstanding.isEmpty {
+                    if isStopping { return nil }
+                    // Idle: let rabbitmq-c answer heartbeats, then sleep until work arrives.
+                    _ = try connection.nextPublisherEvent(timeout: 0)
+                    _ = wakeUp.wait(timeout: .now() + 0.5)
+                    continue
+                }
+                while !batch.isEmpty {
+                    let pending = batch.removeFirst()
+                    do {
+                        try connection.publish(pending.message)
+                    } catch {
+                        pending.continuation.resume(throwing: error)
+                        throw error
+                    }
+                    outstanding[nextTag] = Outstanding(pending: pending, sentAt: .now)
+                    nextTag += 1
+                }
+                // Collect every confirm that is already there, waiting briefly for the first.
+                var wait = 0.001
+                while !outstanding.isEmpty, let event = try connection.nextPublisherEvent(timeout: wait) {
+                    wait = 0
+                    switch event {
+                    case .ack(let tag, let multiple):
+                        settle(tag, multiple: multiple, with: nil)
+                    case .nack(let tag, let multiple):
+                        settle(tag, multiple: multiple, with: AMQPError(.rejected, "RabbitMQ refused the message"))
+                    case .returned(let messageID):
+                        if let key = outstanding.first(where: { $0.value.pending.message.messageID == messageID })?.key {
+                            outstanding[key]?.returned = true
+                        }
+                    }
+                }
+                if ContinuousClock.now - lastTimeoutCheck > .milliseconds(100) {
+                    lastTimeoutCheck = .now
+                    let deadline = ContinuousClock.now - .seconds(confirmTimeout)
+                    for (tag, entry) in outstanding where entry.sentAt < deadline {
+                        outstanding[tag] = nil
+                        entry.pending.continuation.resume(
+                            throwing: AMQPError(.timedOut, "RabbitMQ did not confirm within \(confirmTimeout) s"))
+                    }
+                }
+            }
+        } catch {
+            let lost = AMQPError(.connectionLost, "connection to RabbitMQ lost before the confirm")
+            batch.forEach { $0.continuation.resume(throwing: lost) }
+            outstanding.values.forEach { $0.pending.continuation.resume(throwing: lost) }
+            return error
+        }
+    }
+}

@@ -1,0 +1,202 @@
+# Shared set-up for scripts/run, scripts/test and scripts/stop. Source it; do not run it.
+#
+# Everything the local system needs lives in the git-ignored folder .state/:
+#   .state/tls        a local CA and one server certificate (localhost, 127.0.0.1) for all hops
+#   .state/secrets    generated passwords (never committed)
+#   .state/rabbitmq   RabbitMQ's config, data and logs (owned by the rabbitmq user)
+#   .state/postgres   PostgreSQL's cluster (owned by the postgres user)
+#   .state/env        the SOPZ_* variables the services and the tests read
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+STATE="$ROOT/.state"
+TLS="$STATE/tls"
+SECRETS="$STATE/secrets"
+LOGS="$STATE/logs"
+PIDS="$STATE/pids"
+export PATH="/opt/swift/usr/bin:$PATH"
+
+AMQPS_PORT=${SOPZ_LOCAL_AMQPS_PORT:-5671}
+PG_PORT=${SOPZ_LOCAL_PG_PORT:-5432}
+PG_BIN=/usr/lib/postgresql/15/bin
+RABBIT_BIN=/usr/lib/rabbitmq/bin
+
+log() { printf '\033[1;34m[sopz]\033[0m %s\n' "$*" >&2; }
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Installs the Debian packages that are missing (and only those).
+install_packages() {
+  local wanted=(rabbitmq-server postgresql librabbitmq-dev libssl-dev libpq-dev openssl pkg-config python3)
+  local missing=()
+  for p in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  command -v swift >/dev/null || { log "Swift 6.3 is required (expected in /opt/swift/usr/bin)"; exit 1; }
+}
+
+# Makes a local CA and a server certificate once; every hop (HTTPS, AMQPS, PostgreSQL) uses them.
+make_certificates() {
+  mkdir -p "$TLS" "$SECRETS" "$LOGS" "$PIDS"
+  chmod 755 "$STATE"
+  [ -f "$TLS/server.pem" ] && return 0
+  log "creating a local CA and a server certificate in .state/tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=Sopz local CA" \
+    -keyout "$TLS/ca.key" -out "$TLS/ca.pem" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+    -keyout "$TLS/server.key" -out "$TLS/server.csr" 2>/dev/null
+  openssl x509 -req -in "$TLS/server.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" -CAcreateserial \
+    -days 825 -out "$TLS/server.pem" \
+    -extfile <(printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n') 2>/dev/null
+  rm -f "$TLS/server.csr"
+  chmod 600 "$TLS/ca.key" "$TLS/server.key"
+}
+
+secret() { # secret NAME -> prints a generated password, the same every time
+  local file="$SECRETS/$1"
+  [ -f "$file" ] || { openssl rand -hex 24 >"$file"; chmod 600 "$file"; }
+  cat "$file"
+}
+
+# Runs a RabbitMQ script as the rabbitmq user with every path pointing into .state/rabbitmq
+# (the /usr/sbin wrappers would reset HOME and use /var/lib/rabbitmq).
+as_rabbit() {
+  local dir="$STATE/rabbitmq" tool=$1
+  shift
+  as_root runuser -u rabbitmq -- env HOME="$dir" RABBITMQ_NODENAME=rabbit@localhost \
+    RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf" RABBITMQ_MNESIA_BASE="$dir/mnesia" \
+    RABBITMQ_LOG_BASE="$dir/log" RABBITMQ_PID_FILE="$dir/rabbit.pid" \
+    RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" ERL_EPMD_ADDRESS=127.0.0.1 \
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+    RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+    "$RABBIT_BIN/$tool" "$@"
+}
+
+rabbitmqctl_() { as_rabbit rabbitmqctl "$@"; }
+
+rabbit_running() { rabbitmqctl_ -q status >/dev/null 2>&1; }
+
+start_rabbitmq() {
+  local dir="$STATE/rabbitmq"
+  mkdir -p "$dir/tls"
+  cp "$TLS/ca.pem" "$TLS/server.pem" "$TLS/server.key" "$dir/tls/"
+  cat >"$dir/rabbitmq.conf" <<EOF
+listeners.tcp = none
+listeners.ssl.local = 127.0.0.1:$AMQPS_PORT
+ssl_options.cacertfile = $dir/tls/ca.pem
+ssl_options.certfile = $dir/tls/server.pem
+ssl_options.keyfile = $dir/tls/server.key
+ssl_options.verify = verify_none
+ssl_options.fail_if_no_peer_cert = false
+ssl_options.versions.1 = tlsv1.3
+ssl_options.versions.2 = tlsv1.2
+distribution.listener.interface = 127.0.0.1
+log.console = false
+log.file.level = warning
+EOF
+  echo "[]." >"$dir/enabled_plugins"
+  as_root chown -R rabbitmq:rabbitmq "$dir"
+  if rabbit_running; then return 0; fi
+  log "starting RabbitMQ (AMQPS on 127.0.0.1:$AMQPS_PORT)"
+  as_rabbit rabbitmq-server -detached >/dev/null 2>&1
+  rabbitmqctl_ -q wait --timeout 120 "$dir/rabbit.pid" >/dev/null
+  for _ in $(seq 1 60); do rabbit_running && break; sleep 1; done
+}
+
+# ensure_rabbit_vhost VHOST USER PASSWORD
+ensure_rabbit_vhost() {
+  local marker="$STATE/rabbitmq/provisioned-$1-$(printf '%s' "$2:$3" | sha256sum | cut -c1-16)"
+  [ -f "$marker" ] && return 0
+  rabbitmqctl_ -q add_vhost "$1" >/dev/null 2>&1 || true
+  rabbitmqctl_ -q add_user "$2" "$3" >/dev/null 2>&1 || rabbitmqctl_ -q change_password "$2" "$3" >/dev/null
+  rabbitmqctl_ -q set_permissions -p "$1" "$2" '.*' '.*' '.*' >/dev/null
+  touch "$marker"
+}
+
+stop_rabbitmq() {
+  if rabbit_running; then log "stopping RabbitMQ"; rabbitmqctl_ -q stop >/dev/null 2>&1 || true; fi
+}
+
+pg() { as_root runuser -u postgres -- "$@"; }
+
+pg_running() { [ -d "$STATE/postgres/data" ] && pg "$PG_BIN/pg_ctl" -D "$STATE/postgres/data" status >/dev/null 2>&1; }
+
+start_postgres() {
+  local dir="$STATE/postgres"
+  mkdir -p "$dir"
+  as_root chown postgres:postgres "$dir"
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    log "initialising PostgreSQL in .state/postgres"
+    pg "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth-local=peer --auth-host=scram-sha-256 >/dev/null
+  fi
+  mkdir -p "$dir/run"
+  cp "$TLS/server.pem" "$TLS/server.key" "$TLS/ca.pem" "$dir/"
+  as_root chown -R postgres:postgres "$dir"
+  as_root chmod 600 "$dir/server.key"
+  cat >"$dir/sopz.conf" <<EOF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$dir/run'
+ssl = on
+ssl_cert_file = '$dir/server.pem'
+ssl_key_file = '$dir/server.key'
+ssl_min_protocol_version = 'TLSv1.2'
+max_connections = 300
+shared_buffers = 256MB
+synchronous_commit = on
+EOF
+  grep -q "include = '$dir/sopz.conf'" "$dir/data/postgresql.conf" ||
+    echo "include = '$dir/sopz.conf'" >>"$dir/data/postgresql.conf"
+  printf 'local all postgres peer\nhostssl all all 127.0.0.1/32 scram-sha-256\n' >"$dir/data/pg_hba.conf"
+  as_root chown -R postgres:postgres "$dir"
+  if ! pg_running; then
+    log "starting PostgreSQL (TLS on 127.0.0.1:$PG_PORT)"
+    pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null
+  fi
+}
+
+psql_admin() { pg psql -h "$STATE/postgres/run" -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
+
+# ensure_database NAME USER PASSWORD
+ensure_database() {
+  psql_admin -c "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$2') THEN CREATE ROLE \"$2\" LOGIN; END IF; END\$\$;" >/dev/null
+  psql_admin -c "ALTER ROLE \"$2\" PASSWORD '$3'" >/dev/null
+  if [ -z "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$1'")" ]; then
+    psql_admin -c "CREATE DATABASE \"$1\" OWNER \"$2\"" >/dev/null
+  fi
+}
+
+stop_postgres() {
+  if pg_running; then log "stopping PostgreSQL"; pg "$PG_BIN/pg_ctl" -D "$STATE/postgres/data" -m fast -w stop >/dev/null || true; fi
+}
+
+# write_env NAME VHOST DATABASE: the SOPZ_* settings for one environment (run or test).
+write_env() {
+  local rabbit_password pg_password
+  rabbit_password=$(secret rabbitmq-sopz)
+  pg_password=$(secret postgres-sopz)
+  ensure_rabbit_vhost "$2" sopz "$rabbit_password"
+  ensure_database "$3" sopz "$pg_password"
+  cat >"$STATE/$1.env" <<EOF
+export SOPZ_AMQP_URL='amqps://sopz:$rabbit_password@localhost:$AMQPS_PORT/$2'
+export SOPZ_DATABASE_URL='postgres://sopz:$pg_password@localhost:$PG_PORT/$3?sslmode=verify-full'
+export SOPZ_TLS_CA='$TLS/ca.pem'
+export SOPZ_TLS_CERT='$TLS/server.pem'
+export SOPZ_TLS_KEY='$TLS/server.key'
+EOF
+  chmod 600 "$STATE/$1.env"
+}
+
+# Installs, makes certificates and starts both servers; idempotent.
+prepare_servers() {
+  install_packages
+  make_certificates
+  start_rabbitmq
+  start_postgres
+}
