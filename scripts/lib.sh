@@ -200,3 +200,18 @@ prepare_servers() {
   start_rabbitmq
   start_postgres
 }
+
+# Stops the Sopz processes started by scripts/run (SIGTERM, then SIGKILL after 30 s).
+stop_sopz_processes() {
+  local pidfile pid
+  for pidfile in "$PIDS"/*.pid; do
+    [ -f "$pidfile" ] || continue
+    pid=$(cat "$pidfile")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$pidfile"
+  done
+}

@@ -25,5 +25,8 @@ public enum JSONCoding {
         return decoder
     }
 
+    /// `date` as an RFC 3339 timestamp with milliseconds, e.g. `2027-01-15T08:00:00.125Z`.
+    public static func timestamp(_ date: Date) -> String { date.formatted(timestampStyle) }
+
     static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 }

@@ -17,6 +17,12 @@ public struct Ticket: Hashable, Sendable, Codable {
     /// Number of events applied so far; events are numbered 1, 2, … per ticket.
     public var version: Int
 
+    private enum CodingKeys: String, CodingKey {
+        case id, title, description, category, refund, status, createdAt, updatedAt, version, ownerName
+        case ownerID = "ownerId"
+        case assigneeID = "assigneeId"
+    }
+
     public init(
         id: TicketID, ownerID: String, ownerName: String, title: String, description: String,
         category: String?, refund: RefundRequest?, status: TicketStatus, assigneeID: String?,

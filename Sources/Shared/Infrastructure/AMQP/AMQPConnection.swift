@@ -50,8 +50,9 @@ final class AMQPConnection {
     // MARK: Topology
 
     func declareExchange(_ name: String, type: String) throws {
-        amqp_exchange_declare(
-            state, channel, amqp_cstring_bytes(name), amqp_cstring_bytes(type), 0, 1, 0, 0, amqp_empty_table)
+        withCBytes([name, type]) {
+            _ = amqp_exchange_declare(state, channel, $0[0], $0[1], 0, 1, 0, 0, amqp_empty_table)
+        }
         try check(amqp_get_rpc_reply(state), "declaring exchange \(name)")
     }
 
@@ -66,15 +67,15 @@ final class AMQPConnection {
     }
 
     func bind(queue: String, exchange: String, routingKey: String) throws {
-        amqp_queue_bind(
-            state, channel, amqp_cstring_bytes(queue), amqp_cstring_bytes(exchange), amqp_cstring_bytes(routingKey),
-            amqp_empty_table)
+        withCBytes([queue, exchange, routingKey]) {
+            _ = amqp_queue_bind(state, channel, $0[0], $0[1], $0[2], amqp_empty_table)
+        }
         try check(amqp_get_rpc_reply(state), "binding \(queue) to \(exchange)")
     }
 
     /// Removes every ready message from `queue`; returns how many there were.
     func purge(queue: String) throws -> Int {
-        let result = queue.withCString { amqp_queue_purge(state, channel, amqp_cstring_bytes($0)) }
+        let result = withCBytes([queue]) { amqp_queue_purge(state, channel, $0[0]) }
         try check(amqp_get_rpc_reply(state), "purging \(queue)")
         return Int(result?.pointee.message_count ?? 0)
     }
@@ -88,7 +89,7 @@ final class AMQPConnection {
         try check(amqp_get_rpc_reply(state), "enabling publisher confirms")
     }
 
-    /// Sends one persistent, mandatory message; the confirm arrives later via `nextPublisherEvent`.
+    /// Sends one persistent message; the confirm arrives later via `nextPublisherEvent`.
     func publish(_ message: OutgoingMessage) throws {
         var strings: [UnsafeMutablePointer<CChar>?] = []
         defer { strings.forEach { free($0) } }
@@ -102,7 +103,7 @@ final class AMQPConnection {
         let values = sortedHeaders.map { c($0.value) }
         let status = message.body.withUnsafeBytes { body in
             sopz_publish(
-                state, channel, c(message.exchange), c(message.routingKey), 1, body.baseAddress, body.count,
+                state, channel, c(message.exchange), c(message.routingKey), message.mandatory ? 1 : 0, body.baseAddress, body.count,
                 message.messageID.flatMap(c), message.type.flatMap(c), c(message.contentType),
                 UInt64(max(0, message.timestamp.timeIntervalSince1970)), keys, values, Int32(keys.count))
         }
@@ -146,14 +147,15 @@ final class AMQPConnection {
     func consume(queue: String, prefetch: Int, consumerTag: String) throws {
         amqp_basic_qos(state, channel, 0, UInt16(clamping: prefetch), 0)
         try check(amqp_get_rpc_reply(state), "setting prefetch")
-        amqp_basic_consume(
-            state, channel, amqp_cstring_bytes(queue), amqp_cstring_bytes(consumerTag), 0, 0, 0, amqp_empty_table)
+        withCBytes([queue, consumerTag]) {
+            _ = amqp_basic_consume(state, channel, $0[0], $0[1], 0, 0, 0, amqp_empty_table)
+        }
         try check(amqp_get_rpc_reply(state), "consuming from \(queue)")
     }
 
     /// Stops new deliveries for `consumerTag`; messages already sent still arrive.
     func cancel(consumerTag: String) throws {
-        amqp_basic_cancel(state, channel, amqp_cstring_bytes(consumerTag))
+        withCBytes([consumerTag]) { _ = amqp_basic_cancel(state, channel, $0[0]) }
         try check(amqp_get_rpc_reply(state), "cancelling consumer")
     }
 
@@ -201,6 +203,14 @@ final class AMQPConnection {
     }
 
     // MARK: Helpers
+
+    /// Calls `body` with the strings as `amqp_bytes_t` that stay valid for the whole call
+    /// (`amqp_cstring_bytes` on a Swift string would point at a temporary).
+    private func withCBytes<R>(_ strings: [String], _ body: ([amqp_bytes_t]) throws -> R) rethrows -> R {
+        let copies = strings.map { strdup($0) }
+        defer { copies.forEach { free($0) } }
+        return try body(copies.map { amqp_cstring_bytes($0) })
+    }
 
     private func nextFrame(timeout: TimeInterval) throws -> amqp_frame_t? {
         var frame = amqp_frame_t()

@@ -11,11 +11,16 @@ public struct OutgoingMessage: Sendable, Equatable {
     public var timestamp: Date
     /// String application headers (CloudEvents attributes, the dead-letter reason, …).
     public var headers: [String: String]
+    /// When true an unroutable message fails the publish instead of vanishing. Commands use it;
+    /// events to `sopz.events` do not (an exchange nobody listens to yet is normal).
+    public var mandatory: Bool
 
     public init(
         exchange: String, routingKey: String, body: [UInt8], messageID: String? = nil, type: String? = nil,
-        contentType: String = "application/json", timestamp: Date = Date(), headers: [String: String] = [:]
+        contentType: String = "application/json", timestamp: Date = Date(), headers: [String: String] = [:],
+        mandatory: Bool = true
     ) {
+        self.mandatory = mandatory
         self.exchange = exchange
         self.routingKey = routingKey
         self.body = body

@@ -1,0 +1,83 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SopzDomain
+import SopzInfrastructure
+
+/// What to do with a delivery once processing ends.
+enum Settlement: Equatable {
+    /// Applied, rejected or a duplicate: the outcome is committed.
+    case ack
+    /// Poison: move it to `sopz.dead` with this reason.
+    case deadLetter(reason: String)
+    /// Shutting down before it could be applied: give it back to the queue.
+    case requeue
+}
+
+/// Applies one delivered command to PostgreSQL, retrying what is worth retrying.
+struct CommandProcessor: Sendable {
+    let store: TicketStore
+    let logger: Logger
+    /// Attempts (including deliveries before this one) before a command is dead-lettered.
+    var maxAttempts = 8
+    /// Backoff between attempts of one command.
+    var retryBackoff = Backoff(initial: 0.05, maximum: 2)
+    /// Backoff while the database is unreachable.
+    var outageBackoff = Backoff(initial: 0.2, maximum: 5)
+
+    func process(_ delivery: Delivery) async -> Settlement {
+        let envelope: CommandEnvelope
+        do {
+            envelope = try JSONCoding.decoder().decode(CommandEnvelope.self, from: Data(delivery.body))
+        } catch {
+            return .deadLetter(reason: "undecodable command: \(Self.describe(error))")
+        }
+        var logger = logger
+        logger[metadataKey: "command.id"] = "\(envelope.commandID)"
+        logger[metadataKey: "command.type"] = "\(envelope.command.type)"
+
+        var attempts = delivery.previousDeliveries
+        var retryBackoff = retryBackoff
+        var outageBackoff = outageBackoff
+        while true {
+            if Task.isCancelled || Task.isShuttingDownGracefully { return .requeue }
+            let delay: Double
+            do {
+                outageBackoff.reset()
+                switch try await store.apply(envelope) {
+                case .applied, .duplicate, .rejected:
+                    logger.debug("command settled")
+                    return .ack
+                case .retryLater(let reason):
+                    attempts += 1
+                    if attempts >= maxAttempts { return .deadLetter(reason: "attempts exhausted: \(reason)") }
+                    delay = retryBackoff.next()
+                }
+            } catch {
+                switch FailureKind(error) {
+                case .outage:
+                    delay = outageBackoff.next()
+                    logger.warning("database unavailable; holding the command", metadata: ["error": "\(error)"])
+                case .attempt:
+                    attempts += 1
+                    logger.warning("command failed", metadata: ["error": "\(String(reflecting: error))"])
+                    if attempts >= maxAttempts {
+                        return .deadLetter(reason: "attempts exhausted: \(Self.describe(error))")
+                    }
+                    delay = retryBackoff.next()
+                }
+            }
+            try? await Task.sleep(for: .seconds(delay))
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let context): context.debugDescription
+        case DecodingError.keyNotFound(let key, _): "missing field \(key.stringValue)"
+        case DecodingError.typeMismatch(_, let context): "wrong type at \(context.codingPath.map(\.stringValue))"
+        case DecodingError.valueNotFound(_, let context): "missing value at \(context.codingPath.map(\.stringValue))"
+        default: String(describing: error)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import SopzInfrastructure
+
+/// The dispatcher process: consumes commands from RabbitMQ and applies them to PostgreSQL.
+@main
+struct Dispatcher {
+    static func main() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let settings = try SharedSettings(environment: environment)
+        let options = try DispatcherOptions(environment: environment)
+        let logger = settings.logger("sopz.dispatcher")
+        let group = try buildDispatcher(settings: settings, options: options, logger: logger)
+        try await group.run()
+    }
+}
+
+/// Tuning of one dispatcher process.
+struct DispatcherOptions: Sendable {
+    /// `SOPZ_DISPATCHER_PREFETCH`: unacked deliveries RabbitMQ hands this process (default 64).
+    var prefetch = 64
+    /// `SOPZ_DISPATCHER_CONCURRENCY`: commands applied at once (default 16, at most the pool size).
+    var concurrency = 16
+    /// `SOPZ_DISPATCHER_MAX_ATTEMPTS`: attempts before a command is dead-lettered (default 8).
+    var maxAttempts = 8
+
+    init() {}
+
+    init(environment: [String: String]) throws {
+        prefetch = try environment.integer("SOPZ_DISPATCHER_PREFETCH", default: prefetch, in: 1...1000)
+        concurrency = try environment.integer("SOPZ_DISPATCHER_CONCURRENCY", default: concurrency, in: 1...500)
+        maxAttempts = try environment.integer("SOPZ_DISPATCHER_MAX_ATTEMPTS", default: maxAttempts, in: 1...100)
+    }
+}
+
+/// Composes the dispatcher: database pool, migrations, publisher (dead letters), consumer and
+/// the consuming service, in start order (they stop in reverse).
+func buildDispatcher(settings: SharedSettings, options: DispatcherOptions, logger: Logger) throws -> ServiceGroup {
+    let client = PostgresClient(configuration: settings.database.clientConfiguration(), backgroundLogger: logger)
+    let publisher = AMQPPublisher(configuration: settings.amqp, logger: logger)
+    let consumer = AMQPConsumer(
+        configuration: settings.amqp, queue: Topology.dispatcherQueue, prefetch: options.prefetch, logger: logger)
+    var processor = CommandProcessor(store: TicketStore(client: client, logger: logger), logger: logger)
+    processor.maxAttempts = options.maxAttempts
+    let migrations = MigrationService(client: client, logger: logger)
+    let service = DispatcherService(
+        consumer: consumer, publisher: publisher, processor: processor, concurrency: options.concurrency,
+        schemaReady: migrations.ready, logger: logger)
+    return ServiceGroup.sopz([client, migrations, publisher, consumer, service], logger: logger)
+}

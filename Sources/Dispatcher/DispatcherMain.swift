@@ -1,1 +1,0 @@
-@main struct DispatcherMain { static func main() {} }

@@ -1,0 +1,39 @@
+import Foundation
+import SopzDomain
+import SopzInfrastructure
+
+/// Stamps a command with its id, issuer and time, and hands it to RabbitMQ. Returns only after
+/// the broker confirmed it (durable in a quorum queue); otherwise throws a 503 problem.
+struct CommandGateway: Sendable {
+    let publisher: AMQPPublisher
+    let mint: CommandIDMint
+
+    func submit(
+        _ command: TicketCommand, ticketID: TicketID?, by user: User, idempotencyKey: String?
+    ) async throws -> CommandEnvelope {
+        let commandID = mint.mint(for: user.id, idempotencyKey: idempotencyKey)
+        let envelope = CommandEnvelope(
+            commandID: commandID, issuedAt: Date(), issuer: user,
+            ticketID: ticketID ?? TicketID(DerivedID.uuid(from: commandID.rawValue, label: "ticket")),
+            command: command)
+        let message = OutgoingMessage(
+            exchange: Topology.commandsExchange, routingKey: command.type,
+            body: Array(try JSONCoding.encoder().encode(envelope)), messageID: commandID.description,
+            type: command.type, timestamp: envelope.issuedAt)
+        do {
+            try await publisher.publish(message)
+        } catch {
+            throw Problem.unavailable("the command could not be queued; nothing was accepted, try again")
+        }
+        return envelope
+    }
+
+    /// An `Idempotency-Key` is 1–255 visible ASCII characters.
+    static func validIdempotencyKey(_ key: String?) throws -> String? {
+        guard let key else { return nil }
+        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw Problem.badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters")
+        }
+        return key
+    }
+}

@@ -1,0 +1,126 @@
+import Crypto
+import Foundation
+import Hummingbird
+import JWTKit
+import NIOCore
+import SopzDomain
+
+/// A minimal OpenID Connect issuer for development: discovery, JWKS and a password-grant token
+/// endpoint for the demo users, signing ES256 with a key generated on first start.
+///
+/// It refuses to exist unless dev mode is on, and the ingress logs a warning while trusting it.
+struct DevIssuer: Sendable {
+    /// The realm path, shaped like Keycloak's so clients configured for one work with the other.
+    static let realmPath = "/realms/sopz"
+
+    let issuer: String
+    let audience: String
+    let keyID: String
+    private let publicJWK: JWK
+    private let signer: JWTKeyCollection
+    var tokenLifetime: TimeInterval = 3_600
+
+    /// Loads (or creates, mode 0600) the signing key at `keyFile`.
+    init(devMode: Bool, issuer: String, audience: String, keyFile: String) async throws {
+        guard devMode else {
+            throw DevIssuerError("the development issuer refuses to start outside dev mode (SOPZ_DEV_MODE=1)")
+        }
+        let key: ES256PrivateKey
+        if let pem = try? String(contentsOfFile: keyFile, encoding: .utf8) {
+            key = try ES256PrivateKey(pem: pem)
+        } else {
+            key = ES256PrivateKey()
+            let directory = (keyFile as NSString).deletingLastPathComponent
+            if !directory.isEmpty {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
+            guard
+                FileManager.default.createFile(
+                    atPath: keyFile, contents: Data(key.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600])
+            else { throw DevIssuerError("cannot write the signing key to \(keyFile)") }
+        }
+        try await self.init(devMode: devMode, issuer: issuer, audience: audience, key: key)
+    }
+
+    init(devMode: Bool, issuer: String, audience: String, key: ES256PrivateKey) async throws {
+        guard devMode else {
+            throw DevIssuerError("the development issuer refuses to start outside dev mode (SOPZ_DEV_MODE=1)")
+        }
+        guard let parameters = key.publicKey.parameters else { throw DevIssuerError("unusable signing key") }
+        self.issuer = issuer
+        self.audience = audience
+        keyID = SHA256.hash(data: Data(key.publicKey.pemRepresentation.utf8)).prefix(8)
+            .map { String(format: "%02x", $0) }.joined()
+        publicJWK = JWK.ecdsa(.es256, identifier: JWKIdentifier(string: keyID), x: parameters.x, y: parameters.y, curve: .p256)
+        signer = JWTKeyCollection()
+        await signer.add(ecdsa: key, kid: JWKIdentifier(string: keyID))
+    }
+
+    /// A signed access token for a demo user, as Keycloak would issue it.
+    func token(for user: DemoUser, now: Date = Date()) async throws -> String {
+        let claims = AccessTokenClaims(
+            sub: .init(value: user.id), iss: .init(value: issuer), aud: .init(value: [audience]), azp: audience,
+            exp: .init(value: now.addingTimeInterval(tokenLifetime)), nbf: .init(value: now.addingTimeInterval(-1)),
+            iat: .init(value: now), name: user.name, preferredUsername: user.username,
+            realmAccess: .init(roles: user.roles.map(\.rawValue).sorted()), resourceAccess: nil)
+        return try await signer.sign(claims, kid: JWKIdentifier(string: keyID))
+    }
+
+    // MARK: HTTP
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        let realm = router.group(RouterPath(Self.realmPath))
+        realm.get(".well-known/openid-configuration") { _, _ in
+            try jsonResponse([
+                "issuer": issuer,
+                "jwks_uri": issuer + "/protocol/openid-connect/certs",
+                "token_endpoint": issuer + "/protocol/openid-connect/token",
+                "grant_types_supported": "password",
+            ])
+        }
+        realm.get("protocol/openid-connect/certs") { _, _ in
+            try jsonResponse(JWKS(keys: [publicJWK]))
+        }
+        realm.post("protocol/openid-connect/token") { request, context in
+            try await tokenResponse(request, context: context)
+        }
+        return router
+    }
+
+    private struct TokenResponse: Encodable {
+        let access_token: String
+        let token_type = "Bearer"
+        let expires_in: Int
+    }
+
+    private func tokenResponse(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: 16_384)
+        let form = Self.parseForm(String(buffer: body))
+        guard form["grant_type"] == "password" else {
+            return try jsonResponse(["error": "unsupported_grant_type"], status: .badRequest)
+        }
+        guard let user = DemoUser.all.first(where: { $0.username == form["username"] }),
+            form["password"] == DemoUser.password
+        else {
+            return try jsonResponse(["error": "invalid_grant"], status: .unauthorized)
+        }
+        return try jsonResponse(TokenResponse(access_token: try await token(for: user), expires_in: Int(tokenLifetime)))
+    }
+
+    static func parseForm(_ text: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+            }
+            if parts.count == 2 { fields[parts[0]] = parts[1] }
+        }
+        return fields
+    }
+}
+
+struct DevIssuerError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

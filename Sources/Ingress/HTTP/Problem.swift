@@ -1,0 +1,91 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SopzDomain
+
+/// An RFC 9457 problem document, thrown by handlers and written as `application/problem+json`.
+struct Problem: HTTPResponseError, Encodable {
+    let status: HTTPResponse.Status
+    /// A short identifier; the `type` member is `https://sopz.dev/problems/<code>`.
+    let code: String
+    let title: String
+    let detail: String?
+    var violations: [FieldViolation] = []
+    var headers: HTTPFields = [:]
+
+    init(_ status: HTTPResponse.Status, code: String, title: String, detail: String? = nil) {
+        self.status = status
+        self.code = code
+        self.title = title
+        self.detail = detail
+    }
+
+    private enum CodingKeys: String, CodingKey { case type, title, status, detail, violations }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode("https://sopz.dev/problems/\(code)", forKey: .type)
+        try container.encode(title, forKey: .title)
+        try container.encode(status.code, forKey: .status)
+        try container.encodeIfPresent(detail, forKey: .detail)
+        if !violations.isEmpty { try container.encode(violations, forKey: .violations) }
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = (try? JSONCoding.encoder().encode(self)) ?? Data()
+        var fields = headers
+        fields[.contentType] = "application/problem+json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    // MARK: The problems Sopz answers with
+
+    static func badRequest(_ detail: String, violations: [FieldViolation] = []) -> Problem {
+        var problem = Problem(.badRequest, code: "bad-request", title: "The request is malformed", detail: detail)
+        problem.violations = violations
+        return problem
+    }
+
+    static func invalid(_ detail: String, violations: [FieldViolation]) -> Problem {
+        var problem = Problem(
+            .unprocessableContent, code: "invalid-input", title: "The input is not valid", detail: detail)
+        problem.violations = violations
+        return problem
+    }
+
+    static func unauthorized(_ detail: String) -> Problem {
+        var problem = Problem(.unauthorized, code: "unauthorized", title: "Authentication required", detail: detail)
+        problem.headers[.wwwAuthenticate] = "Bearer error=\"invalid_token\""
+        return problem
+    }
+
+    static func forbidden(_ detail: String) -> Problem {
+        Problem(.forbidden, code: "forbidden", title: "Not allowed", detail: detail)
+    }
+
+    static func notFound(_ what: String) -> Problem {
+        Problem(.notFound, code: "not-found", title: "Not found", detail: "\(what) does not exist or is not yours")
+    }
+
+    static func unavailable(_ detail: String, retryAfter: Int = 2) -> Problem {
+        var problem = Problem(
+            .serviceUnavailable, code: "unavailable", title: "Temporarily unavailable", detail: detail)
+        problem.headers[.retryAfter] = "\(retryAfter)"
+        return problem
+    }
+
+    /// The problem for a business rejection recorded by the dispatcher.
+    static func rejected(_ rejection: TicketRejection) -> Problem {
+        let status: HTTPResponse.Status =
+            switch rejection.code {
+            case .invalidInput: .unprocessableContent
+            case .forbidden: .forbidden
+            case .notFound: .notFound
+            case .conflict, .invalidTransition: .conflict
+            }
+        var problem = Problem(status, code: rejection.code.rawValue, title: "The command was rejected", detail: rejection.detail)
+        problem.violations = rejection.violations
+        return problem
+    }
+}

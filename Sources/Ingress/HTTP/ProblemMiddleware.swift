@@ -1,0 +1,46 @@
+import Hummingbird
+import Logging
+
+/// Makes every failure an RFC 9457 answer: `Problem`s as they are, Hummingbird's own errors
+/// (unknown route, wrong method, …) converted, and anything unexpected logged and answered
+/// with a 500 problem that reveals nothing internal.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = SopzRequestContext
+    let logger: Logger
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem {
+            return try problem.response(from: request, context: context)
+        } catch let error as HTTPError {
+            let problem = Problem(
+                error.status, code: error.status == .notFound ? "not-found" : "http-\(error.status.code)",
+                title: error.status.reasonPhrase, detail: error.body)
+            return try problem.response(from: request, context: context)
+        } catch {
+            logger.error(
+                "unexpected error answering a request",
+                metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: error))"])
+            let problem = Problem(.internalServerError, code: "internal", title: "Internal error")
+            return try problem.response(from: request, context: context)
+        }
+    }
+}
+
+/// Headers every response carries: HTTPS only (HSTS), no MIME sniffing, no caching of API data.
+struct SecurityHeadersMiddleware: RouterMiddleware {
+    typealias Context = SopzRequestContext
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[.strictTransportSecurity] = "max-age=31536000; includeSubDomains"
+        response.headers[.xContentTypeOptions] = "nosniff"
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        return response
+    }
+}

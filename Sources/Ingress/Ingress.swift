@@ -1,0 +1,140 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import HummingbirdHTTP2
+import Logging
+import NIOSSL
+import PostgresNIO
+import ServiceLifecycle
+import SopzDomain
+import SopzInfrastructure
+
+/// The ingress process: HTTPS API in front of RabbitMQ (commands) and PostgreSQL (reads).
+@main
+struct Ingress {
+    static func main() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let shared = try SharedSettings(environment: environment)
+        let settings = try IngressSettings(environment: environment, shared: shared)
+        let logger = shared.logger("sopz.ingress")
+        try await buildIngress(shared: shared, settings: settings, logger: logger).run()
+    }
+}
+
+/// Everything the HTTP routes need, built once per process (or per test).
+struct IngressDependencies: Sendable {
+    let publisher: AMQPPublisher
+    let database: PostgresClient
+    let store: TicketStore
+    let waiter: CommandWaiter
+    let mint: CommandIDMint
+    let verifier: TokenVerifier
+    let metrics: HTTPMetrics
+    let maxBodyBytes: Int
+    let logger: Logger
+}
+
+/// The router: operations endpoints in the open, `/api/v1` behind bearer authentication;
+/// every answer timed, every failure a problem document.
+func buildRouter(_ dependencies: IngressDependencies) -> Router<SopzRequestContext> {
+    let router = Router(context: SopzRequestContext.self)
+    router.add(middleware: MetricsMiddleware(metrics: dependencies.metrics))
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: ProblemMiddleware(logger: dependencies.logger))
+    router.add(middleware: BodyLimitMiddleware(maxBodyBytes: dependencies.maxBodyBytes))
+    OperationsRoutes(
+        publisher: dependencies.publisher, database: dependencies.database, metrics: dependencies.metrics,
+        logger: dependencies.logger
+    ).register(on: router)
+    let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(verifier: dependencies.verifier))
+    let gateway = CommandGateway(publisher: dependencies.publisher, mint: dependencies.mint)
+    let outcomes = CommandOutcomes(waiter: dependencies.waiter, store: dependencies.store, mint: dependencies.mint)
+    TicketRoutes(gateway: gateway, outcomes: outcomes, store: dependencies.store).register(on: api)
+    outcomes.register(on: api)
+    return router
+}
+
+/// Sets the per-request body limit from configuration.
+struct BodyLimitMiddleware: RouterMiddleware {
+    typealias Context = SopzRequestContext
+    let maxBodyBytes: Int
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        context.maxUploadSize = maxBodyBytes
+        return try await next(request, context)
+    }
+}
+
+/// The server's TLS: the configured certificate chain and key, TLS 1.2 or newer.
+func serverTLSConfiguration(certificateFile: String, keyFile: String) throws -> TLSConfiguration {
+    let chain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { NIOSSLCertificateSource.certificate($0) }
+    var tls = TLSConfiguration.makeServerConfiguration(
+        certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem)))
+    tls.minimumTLSVersion = .tlsv12
+    return tls
+}
+
+/// Composes the ingress process in start order (they stop in reverse).
+func buildIngress(shared: SharedSettings, settings: IngressSettings, logger: Logger) async throws -> ServiceGroup {
+    let database = PostgresClient(configuration: shared.database.clientConfiguration(), backgroundLogger: logger)
+    let migrations = MigrationService(client: database, logger: logger)
+    let publisher = AMQPPublisher(configuration: shared.amqp, logger: logger)
+    let store = TicketStore(client: database, logger: logger)
+    let listener = PostgresListener(configuration: shared.database, channel: TicketStore.commandsChannel, logger: logger)
+    let waiter = CommandWaiter(listener: listener, store: store)
+    let httpClient = HTTPClientService(caFile: shared.caFile)
+    let tls = try serverTLSConfiguration(certificateFile: settings.certificateFile, keyFile: settings.keyFile)
+
+    var services: [any Service] = [database, migrations, publisher, listener, waiter, httpClient]
+    if shared.devMode {
+        let issuer = try await DevIssuer(
+            devMode: shared.devMode, issuer: "https://localhost:\(settings.devIssuerPort)\(DevIssuer.realmPath)",
+            audience: settings.audience, keyFile: settings.devIssuerKeyFile)
+        services.append(
+            Application(
+                router: issuer.router(), server: try .http2Upgrade(tlsConfiguration: tls),
+                configuration: .init(address: .hostname(settings.devIssuerHost, port: settings.devIssuerPort)),
+                logger: logger))
+        if settings.issuer == issuer.issuer {
+            logger.warning(
+                "DEV MODE: trusting the built-in development issuer with demo users; never use this in production",
+                metadata: ["issuer": "\(issuer.issuer)"])
+        }
+    }
+    let keySource = OIDCKeySource(issuer: settings.issuer, httpClient: httpClient.client, logger: logger)
+    let dependencies = IngressDependencies(
+        publisher: publisher, database: database, store: store, waiter: waiter,
+        mint: CommandIDMint(secret: settings.commandIDSecret),
+        verifier: TokenVerifier(keySource: keySource, audience: settings.audience, clockSkew: settings.clockSkew),
+        metrics: HTTPMetrics(), maxBodyBytes: settings.maxBodyBytes, logger: logger)
+    services.append(
+        Application(
+            router: buildRouter(dependencies), server: try .http2Upgrade(tlsConfiguration: tls),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), backlog: settings.backlog),
+            onServerRunning: { channel in
+                logger.info("Sopz ingress listening", metadata: ["url": "https://\(settings.host):\(settings.port)"])
+            },
+            logger: logger))
+    return ServiceGroup.sopz(services, logger: logger)
+}
+
+/// An HTTP client (for the identity provider) that trusts `SOPZ_TLS_CA` and is shut down
+/// cleanly with the process.
+final class HTTPClientService: Service, Sendable {
+    let client: HTTPClient
+
+    init(caFile: String?) {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.minimumTLSVersion = .tlsv12
+        if let caFile { tls.additionalTrustRoots = [.file(caFile)] }
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+    }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
+    }
+}

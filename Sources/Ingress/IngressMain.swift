@@ -1,6 +1,0 @@
-import Hummingbird
-import HummingbirdHTTP2
-import HummingbirdTLS
-import JWTKit
-import AsyncHTTPClient
-@main struct IngressMain { static func main() {} }

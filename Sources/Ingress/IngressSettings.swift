@@ -1,0 +1,81 @@
+import Foundation
+import SopzInfrastructure
+
+/// Settings of the ingress process (architecture §4), read once from `SOPZ_*` variables.
+struct IngressSettings: Sendable {
+    /// `SOPZ_HTTP_ADDRESS` (`host:port`), default `127.0.0.1:8443`.
+    var host = "127.0.0.1"
+    var port = 8443
+    /// `SOPZ_TLS_CERT` / `SOPZ_TLS_KEY`: the HTTPS certificate chain and key (PEM). Required.
+    var certificateFile: String
+    var keyFile: String
+    /// `SOPZ_OIDC_ISSUER`, default the development issuer `https://localhost:8444/realms/sopz`.
+    var issuer: String
+    /// `SOPZ_OIDC_AUDIENCE`, default `sopz-api`.
+    var audience: String
+    /// `SOPZ_OIDC_CLOCK_SKEW_SECONDS`, default 30.
+    var clockSkew: TimeInterval = 30
+    /// `SOPZ_COMMAND_ID_SECRET`: 64 hex digits shared by every ingress replica (signs command
+    /// ids). Required outside dev mode; in dev mode a random one is made per process.
+    var commandIDSecret: [UInt8]
+    /// `SOPZ_MAX_BODY_BYTES`, default 65536.
+    var maxBodyBytes = 65_536
+    /// `SOPZ_HTTP_BACKLOG`: pending connections the kernel queues, default 4096 (1,000 clients
+    /// connecting at once must not be refused).
+    var backlog = 4_096
+    /// `SOPZ_DEV_ISSUER_ADDRESS` (`host:port`, dev mode only), default `127.0.0.1:8444`.
+    var devIssuerHost = "127.0.0.1"
+    var devIssuerPort = 8444
+    /// `SOPZ_DEV_ISSUER_KEY_FILE`: where the dev issuer keeps its signing key.
+    var devIssuerKeyFile: String
+
+    init(environment: [String: String], shared: SharedSettings) throws {
+        if let address = environment["SOPZ_HTTP_ADDRESS"] {
+            (host, port) = try Self.hostAndPort(address, name: "SOPZ_HTTP_ADDRESS")
+        }
+        guard let certificate = environment["SOPZ_TLS_CERT"], let key = environment["SOPZ_TLS_KEY"] else {
+            throw ConfigurationError("SOPZ_TLS_CERT and SOPZ_TLS_KEY are required: the ingress speaks HTTPS only")
+        }
+        certificateFile = certificate
+        keyFile = key
+        issuer = environment["SOPZ_OIDC_ISSUER"] ?? "https://localhost:8444/realms/sopz"
+        audience = environment["SOPZ_OIDC_AUDIENCE"] ?? "sopz-api"
+        clockSkew = TimeInterval(try environment.integer("SOPZ_OIDC_CLOCK_SKEW_SECONDS", default: 30, in: 0...300))
+        if let secret = environment["SOPZ_COMMAND_ID_SECRET"] {
+            guard let bytes = Self.hexBytes(secret), bytes.count >= 32 else {
+                throw ConfigurationError("SOPZ_COMMAND_ID_SECRET must be at least 64 hex digits")
+            }
+            commandIDSecret = bytes
+        } else if shared.devMode {
+            commandIDSecret = (0..<32).map { _ in UInt8.random(in: 0...255) }
+        } else {
+            throw ConfigurationError("SOPZ_COMMAND_ID_SECRET is required outside dev mode")
+        }
+        maxBodyBytes = try environment.integer("SOPZ_MAX_BODY_BYTES", default: maxBodyBytes, in: 1_024...1_048_576)
+        backlog = try environment.integer("SOPZ_HTTP_BACKLOG", default: backlog, in: 16...65_535)
+        if let address = environment["SOPZ_DEV_ISSUER_ADDRESS"] {
+            (devIssuerHost, devIssuerPort) = try Self.hostAndPort(address, name: "SOPZ_DEV_ISSUER_ADDRESS")
+        }
+        devIssuerKeyFile = environment["SOPZ_DEV_ISSUER_KEY_FILE"] ?? ".state/dev-issuer-key.pem"
+    }
+
+    static func hostAndPort(_ text: String, name: String) throws -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65_535).contains(port)
+        else { throw ConfigurationError("\(name) must look like host:port") }
+        return (String(text[..<colon]), port)
+    }
+
+    static func hexBytes(_ text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count.isMultiple(of: 2) else { return nil }
+        var bytes: [UInt8] = []
+        for index in stride(from: 0, to: digits.count, by: 2) {
+            guard let byte = UInt8(String(decoding: digits[index...index + 1], as: UTF8.self), radix: 16) else {
+                return nil
+            }
+            bytes.append(byte)
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,51 @@
+import Hummingbird
+import SopzDomain
+import SopzInfrastructure
+
+/// `/api/v1/tickets…`: commands go to RabbitMQ through the gateway; reads come from PostgreSQL.
+struct TicketRoutes: Sendable {
+    let gateway: CommandGateway
+    let outcomes: CommandOutcomes
+    let store: TicketStore
+
+    static let createFields: [String: Set<String>] = [
+        "": ["title", "description", "category", "refund"],
+        "refund": ["orderId", "amount", "currency"],
+    ]
+
+    func register(on api: RouterGroup<SopzRequestContext>) {
+        api.post("tickets", use: create)
+        api.get("tickets/:id", use: show)
+    }
+
+    /// POST /api/v1/tickets — clients open a ticket. 202 once RabbitMQ confirmed the command;
+    /// with `Prefer: wait=N`, 201 with the ticket when it was applied in time.
+    @Sendable func create(_ request: Request, context: SopzRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        guard user.has(.client) else { throw Problem.forbidden("only clients open tickets") }
+        let idempotencyKey = try CommandGateway.validIdempotencyKey(request.headers[.idempotencyKey])
+        let newTicket = try await StrictJSON.decode(
+            NewTicket.self, from: request, context: context, allowedFields: Self.createFields)
+        let violations = newTicket.violations()
+        guard violations.isEmpty else { throw Problem.invalid("the ticket is not valid", violations: violations) }
+        let envelope = try await gateway.submit(
+            .create(newTicket), ticketID: nil, by: user, idempotencyKey: idempotencyKey)
+        return try await outcomes.respond(to: envelope, wait: PreferWait.seconds(in: request.headers[values: .prefer]))
+    }
+
+    /// GET /api/v1/tickets/{id} — the ticket, if the caller may see it (else 404).
+    @Sendable func show(_ request: Request, context: SopzRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        guard let id = context.parameters.get("id").flatMap(TicketID.init) else {
+            throw Problem.notFound("the ticket")
+        }
+        let ticket: Ticket?
+        do {
+            ticket = try await store.ticket(id)
+        } catch {
+            throw Problem.unavailable("tickets cannot be read right now")
+        }
+        guard let ticket, ticket.isVisible(to: user) else { throw Problem.notFound("the ticket") }
+        return try jsonResponse(ticket)
+    }
+}

@@ -1,1 +1,0 @@
-@main struct NotifierMain { static func main() {} }

@@ -1,0 +1,53 @@
+import Logging
+import ServiceLifecycle
+import SopzInfrastructure
+
+/// Relays outbox rows to `sopz.events`, deleting each row only after RabbitMQ confirmed it.
+///
+/// Woken by `NOTIFY sopz_outbox` and, in case a notification was missed, every
+/// `pollInterval`. Several replicas can run: each batch is locked with `SKIP LOCKED`, so no
+/// row is published by two relays at the same time.
+struct OutboxRelayService: Service {
+    let outbox: OutboxStore
+    let publisher: AMQPPublisher
+    let listener: PostgresListener
+    let schemaReady: Gate
+    let logger: Logger
+    var batchSize = 200
+    var pollInterval: Duration = .seconds(1)
+
+    func run() async throws {
+        await schemaReady.wait()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in listener.notifications.cancelOnGracefulShutdown() { await drain() }
+            }
+            group.addTask {
+                while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                    await drain()
+                    try? await Task.sleep(for: pollInterval)
+                }
+            }
+            await group.waitForAll()
+        }
+    }
+
+    /// Relays batches until the outbox is empty or publishing fails (retried on the next wake-up).
+    func drain() async {
+        do {
+            while try await outbox.relay(limit: batchSize, publish: publishAll) == batchSize {}
+        } catch {
+            logger.warning("outbox relay paused", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Publishes a batch concurrently so its confirms arrive together; fails if any fails.
+    private func publishAll(_ rows: [OutboxRow]) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for row in rows {
+                group.addTask { try await publisher.publish(CloudEventMapping.message(for: row)) }
+            }
+            try await group.waitForAll()
+        }
+    }
+}

@@ -1,0 +1,8 @@
+/// Who may see a ticket (architecture §2): administrators and managers see every ticket;
+/// a client sees only the tickets they opened. Anyone else gets 404, not 403.
+extension Ticket {
+    public func isVisible(to user: User) -> Bool {
+        if user.has(.administrator) || user.has(.manager) { return true }
+        return user.has(.client) && ownerID == user.id
+    }
+}

@@ -1,0 +1,53 @@
+import Logging
+
+/// Settings every Sopz process reads (architecture §4), from `SOPZ_*` environment variables.
+///
+/// Read once in `main`; nothing deeper in the stack looks at the environment.
+public struct SharedSettings: Sendable {
+    /// `SOPZ_AMQP_URL`, default `amqps://guest:guest@localhost:5671/`.
+    public var amqp: AMQPConfiguration
+    /// `SOPZ_DATABASE_URL`, default `postgres://sopz@localhost:5432/sopz?sslmode=verify-full`.
+    public var database: DatabaseConfiguration
+    /// `SOPZ_TLS_CA`: PEM bundle that signs the broker's, the database's (and the identity
+    /// provider's) certificates; the system bundle when unset.
+    public var caFile: String?
+    /// `SOPZ_DEV_MODE=1` enables development conveniences (the embedded token issuer).
+    public var devMode: Bool
+    /// `SOPZ_LOG_LEVEL`, default `info`.
+    public var logLevel: Logger.Level
+
+    public init(environment: [String: String]) throws {
+        caFile = environment["SOPZ_TLS_CA"].flatMap { $0.isEmpty ? nil : $0 }
+        amqp = try AMQPConfiguration(
+            url: environment["SOPZ_AMQP_URL"] ?? "amqps://guest:guest@localhost:5671/", caFile: caFile)
+        database = try DatabaseConfiguration(
+            url: environment["SOPZ_DATABASE_URL"] ?? "postgres://sopz@localhost:5432/sopz?sslmode=verify-full",
+            caFile: caFile)
+        if let pool = environment["SOPZ_DATABASE_POOL_SIZE"] {
+            guard let size = Int(pool), (1...500).contains(size) else {
+                throw ConfigurationError("SOPZ_DATABASE_POOL_SIZE must be 1…500")
+            }
+            database.poolSize = size
+        }
+        devMode = ["1", "true", "yes"].contains(environment["SOPZ_DEV_MODE"]?.lowercased() ?? "")
+        logLevel = environment["SOPZ_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    }
+
+    /// A logger labelled for one process.
+    public func logger(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = logLevel
+        return logger
+    }
+}
+
+extension [String: String] {
+    /// An integer setting within `range`, or `fallback` when unset.
+    public func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {
+        guard let text = self[name] else { return fallback }
+        guard let value = Int(text), range.contains(value) else {
+            throw ConfigurationError("\(name) must be an integer in \(range.lowerBound)…\(range.upperBound)")
+        }
+        return value
+    }
+}

@@ -1,0 +1,117 @@
+import Logging
+import PostgresNIO
+
+/// The versioned schema. Append new versions; never edit one that has shipped.
+///
+/// `migrate` runs at every start-up of every process. All of it happens in one transaction
+/// holding a transaction-scoped advisory lock, so when several replicas start together one
+/// applies the missing versions and the others wait, then find nothing left to do.
+public enum Migrations {
+    public struct Migration: Sendable {
+        public let version: Int
+        public let name: String
+        public let statements: [String]
+    }
+
+    public static let all: [Migration] = [
+        Migration(
+            version: 1, name: "tickets, commands, event store, outbox",
+            statements: [
+                """
+                CREATE TABLE tickets (
+                    id uuid PRIMARY KEY,
+                    owner_id text NOT NULL,
+                    owner_name text NOT NULL,
+                    title text NOT NULL,
+                    description text NOT NULL,
+                    category text,
+                    refund jsonb,
+                    status text NOT NULL,
+                    assignee_id text,
+                    created_at timestamptz NOT NULL,
+                    updated_at timestamptz NOT NULL,
+                    version integer NOT NULL
+                )
+                """,
+                "CREATE INDEX tickets_by_owner ON tickets (owner_id, created_at DESC)",
+                """
+                CREATE TABLE commands (
+                    id uuid PRIMARY KEY,
+                    issuer_id text NOT NULL,
+                    type text NOT NULL,
+                    ticket_id uuid,
+                    status text NOT NULL CHECK (status IN ('done', 'rejected')),
+                    problem jsonb,
+                    finished_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                """
+                CREATE TABLE events (
+                    sequence bigserial PRIMARY KEY,
+                    id uuid NOT NULL UNIQUE,
+                    ticket_id uuid NOT NULL,
+                    version integer NOT NULL,
+                    type text NOT NULL,
+                    data jsonb NOT NULL,
+                    actor_id text NOT NULL,
+                    command_id uuid NOT NULL,
+                    occurred_at timestamptz NOT NULL,
+                    UNIQUE (ticket_id, version)
+                )
+                """,
+                """
+                CREATE FUNCTION events_are_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'the event store is append-only'; END $$
+                """,
+                """
+                CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
+                FOR EACH ROW EXECUTE FUNCTION events_are_append_only()
+                """,
+                """
+                CREATE TABLE outbox (
+                    id bigserial PRIMARY KEY,
+                    event_id uuid NOT NULL,
+                    routing_key text NOT NULL,
+                    type text NOT NULL,
+                    subject text NOT NULL,
+                    data jsonb NOT NULL,
+                    occurred_at timestamptz NOT NULL
+                )
+                """,
+            ])
+    ]
+
+    /// An arbitrary constant naming the migration lock.
+    static let lockKey: Int64 = 0x736F_707A  // "sopz"
+
+    /// Applies every missing version; returns the versions it applied.
+    @discardableResult
+    public static func migrate(_ client: PostgresClient, logger: Logger) async throws -> [Int] {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+                """, logger: logger)
+            var applied = Set<Int>()
+            for try await version in try await connection.query(
+                "SELECT version FROM schema_migrations", logger: logger
+            ).decode(Int.self) {
+                applied.insert(version)
+            }
+            var done: [Int] = []
+            for migration in all where !applied.contains(migration.version) {
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query(
+                    "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
+                    logger: logger)
+                logger.info("applied database migration", metadata: ["version": "\(migration.version)"])
+                done.append(migration.version)
+            }
+            return done
+        }
+    }
+}

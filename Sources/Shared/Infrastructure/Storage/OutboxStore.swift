@@ -1,0 +1,61 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// An event waiting to be published to `sopz.events`.
+public struct OutboxRow: Sendable, Equatable {
+    public let id: Int64
+    public let eventID: UUID
+    public let routingKey: String
+    public let type: String
+    public let subject: String
+    public let data: String
+    public let occurredAt: Date
+}
+
+/// The outbox side of the write model, read by the notifier.
+public struct OutboxStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Locks up to `limit` of the oldest rows no other relay holds (`SKIP LOCKED`), hands them
+    /// to `publish`, and deletes them only when `publish` returned (every confirm arrived). If
+    /// `publish` throws, the transaction rolls back and the rows stay for the next attempt.
+    /// Returns how many rows were relayed.
+    public func relay(limit: Int, publish: ([OutboxRow]) async throws -> Void) async throws -> Int {
+        try await client.withTransaction(logger: logger) { connection in
+            var rows: [OutboxRow] = []
+            let sequence = try await connection.query(
+                """
+                SELECT id, event_id, routing_key, type, subject, data::text, occurred_at FROM outbox
+                ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED
+                """, logger: logger
+            ).decode((Int64, UUID, String, String, String, String, Date).self)
+            for try await (id, eventID, routingKey, type, subject, data, occurredAt) in sequence {
+                rows.append(
+                    OutboxRow(
+                        id: id, eventID: eventID, routingKey: routingKey, type: type, subject: subject, data: data,
+                        occurredAt: occurredAt))
+            }
+            guard !rows.isEmpty else { return 0 }
+            try await publish(rows)
+            try await connection.query("DELETE FROM outbox WHERE id = ANY(\(rows.map(\.id)))", logger: logger)
+            return rows.count
+        }
+    }
+
+    /// Rows not yet published (for metrics and tests).
+    public func pendingCount() async throws -> Int {
+        for try await count in try await client.query("SELECT count(*)::bigint FROM outbox", logger: logger)
+            .decode(Int.self)
+        {
+            return count
+        }
+        return 0
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SopzDomain
+
+/// What became of a command, as recorded in the `commands` table.
+public struct CommandRecord: Sendable, Equatable {
+    public enum Status: String, Sendable { case done, rejected }
+
+    public let commandID: CommandID
+    public let issuerID: String
+    public let type: String
+    public let ticketID: TicketID?
+    public let status: Status
+    public let rejection: TicketRejection?
+}
+
+/// The result of applying one command in one transaction.
+public enum ApplyOutcome: Sendable, Equatable {
+    case applied(Ticket)
+    /// Seen before (redelivery or a repeated Idempotency-Key): nothing changed.
+    case duplicate
+    case rejected(TicketRejection)
+    /// Nothing committed; try the command again later.
+    case retryLater(reason: String)
+}
+
+/// The write model in PostgreSQL: tickets, the command log, the event store and the outbox.
+public struct TicketStore: Sendable {
+    /// Channel notified (payload: command id) when a command is done or rejected.
+    public static let commandsChannel = "sopz_commands"
+    /// Channel notified when outbox rows are waiting.
+    public static let outboxChannel = "sopz_outbox"
+
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Applies `envelope` in one transaction: record the command id (a duplicate stops here),
+    /// lock and load the ticket, decide, then write state, events, outbox rows and the outcome.
+    public func apply(
+        _ envelope: CommandEnvelope, now: Date = Date(),
+        decide: @Sendable (CommandEnvelope, Ticket?, Date) -> TicketDecision = TicketRules.decide
+    ) async throws -> ApplyOutcome {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await apply(envelope, now: now, decide: decide, on: connection)
+            }
+        } catch let retry as RetryLater {
+            return .retryLater(reason: retry.reason)
+        }
+    }
+
+    private struct RetryLater: Error { let reason: String }
+
+    private func apply(
+        _ envelope: CommandEnvelope, now: Date, decide: (CommandEnvelope, Ticket?, Date) -> TicketDecision,
+        on connection: PostgresConnection
+    ) async throws -> ApplyOutcome {
+        let commandID = envelope.commandID.rawValue
+        let ticketID = envelope.ticketID.rawValue
+        let firstTime = try await connection.query(
+            """
+            INSERT INTO commands (id, issuer_id, type, ticket_id, status)
+            VALUES (\(commandID), \(envelope.issuer.id), \(envelope.command.type), \(ticketID), 'done')
+            ON CONFLICT (id) DO NOTHING RETURNING id
+            """, logger: logger
+        ).collect()
+        guard !firstTime.isEmpty else { return .duplicate }
+
+        let current = try await connection.query(
+            "SELECT \(unescaped: Self.ticketColumns) FROM tickets WHERE id = \(ticketID) FOR UPDATE", logger: logger
+        ).collect().first.map(Self.ticket(from:))
+
+        switch decide(envelope, current, now) {
+        case .retryLater(let reason):
+            throw RetryLater(reason: reason)
+        case .reject(let rejection):
+            let problem = String(decoding: try JSONCoding.encoder().encode(rejection), as: UTF8.self)
+            try await connection.query(
+                "UPDATE commands SET status = 'rejected', problem = \(problem)::jsonb WHERE id = \(commandID)",
+                logger: logger)
+            try await notify(Self.commandsChannel, envelope.commandID.description, on: connection)
+            return .rejected(rejection)
+        case .accept(let events, let ticket):
+            try await save(ticket, isNew: current == nil, on: connection)
+            for event in events { try await append(event, on: connection) }
+            try await notify(Self.commandsChannel, envelope.commandID.description, on: connection)
+            try await notify(Self.outboxChannel, "", on: connection)
+            return .applied(ticket)
+        }
+    }
+
+    private func save(_ ticket: Ticket, isNew: Bool, on connection: PostgresConnection) async throws {
+        let refund = try ticket.refund.map { String(decoding: try JSONCoding.encoder().encode($0), as: UTF8.self) }
+        if isNew {
+            try await connection.query(
+                """
+                INSERT INTO tickets (id, owner_id, owner_name, title, description, category, refund, status,
+                                     assignee_id, created_at, updated_at, version)
+                VALUES (\(ticket.id.rawValue), \(ticket.ownerID), \(ticket.ownerName), \(ticket.title),
+                        \(ticket.description), \(ticket.category), \(refund)::jsonb, \(ticket.status.rawValue),
+                        \(ticket.assigneeID), \(ticket.createdAt), \(ticket.updatedAt), \(ticket.version))
+                """, logger: logger)
+        } else {
+            try await connection.query(
+                """
+                UPDATE tickets SET title = \(ticket.title), description = \(ticket.description),
+                    category = \(ticket.category), refund = \(refund)::jsonb, status = \(ticket.status.rawValue),
+                    assignee_id = \(ticket.assigneeID), updated_at = \(ticket.updatedAt), version = \(ticket.version)
+                WHERE id = \(ticket.id.rawValue)
+                """, logger: logger)
+        }
+    }
+
+    private func append(_ event: TicketEvent, on connection: PostgresConnection) async throws {
+        let data = String(decoding: try JSONCoding.encoder().encode(event.change.payload), as: UTF8.self)
+        try await connection.query(
+            """
+            INSERT INTO events (id, ticket_id, version, type, data, actor_id, command_id, occurred_at)
+            VALUES (\(event.id), \(event.ticketID.rawValue), \(event.version), \(event.name), \(data)::jsonb,
+                    \(event.actorID), \(event.commandID.rawValue), \(event.occurredAt))
+            """, logger: logger)
+        try await connection.query(
+            """
+            INSERT INTO outbox (event_id, routing_key, type, subject, data, occurred_at)
+            VALUES (\(event.id), \("ticket." + event.name), \("sopz.ticket.\(event.name).v1"),
+                    \(event.ticketID.description), \(data)::jsonb, \(event.occurredAt))
+            """, logger: logger)
+    }
+
+    private func notify(_ channel: String, _ payload: String, on connection: PostgresConnection) async throws {
+        try await connection.query("SELECT pg_notify(\(channel), \(payload))", logger: logger)
+    }
+
+    // MARK: Reads
+
+    public func ticket(_ id: TicketID) async throws -> Ticket? {
+        try await client.query(
+            "SELECT \(unescaped: Self.ticketColumns) FROM tickets WHERE id = \(id.rawValue)", logger: logger
+        ).collect().first.map(Self.ticket(from:))
+    }
+
+    public func command(_ id: CommandID) async throws -> CommandRecord? {
+        let rows = try await client.query(
+            "SELECT issuer_id, type, ticket_id, status, problem::text FROM commands WHERE id = \(id.rawValue)",
+            logger: logger
+        ).collect()
+        guard let row = rows.first else { return nil }
+        let (issuer, type, ticketID, status, problem) = try row.decode((String, String, UUID?, String, String?).self)
+        return CommandRecord(
+            commandID: id, issuerID: issuer, type: type, ticketID: ticketID.map(TicketID.init),
+            status: CommandRecord.Status(rawValue: status) ?? .rejected,
+            rejection: try problem.map { try JSONCoding.decoder().decode(TicketRejection.self, from: Data($0.utf8)) })
+    }
+
+    static let ticketColumns = """
+        id, owner_id, owner_name, title, description, category, refund::text, status, assignee_id, \
+        created_at, updated_at, version
+        """
+
+    static func ticket(from row: PostgresRow) throws -> Ticket {
+        let (id, ownerID, ownerName, title, description, category, refund, status, assignee, created, updated, version) =
+            try row.decode(
+                (UUID, String, String, String, String, String?, String?, String, String?, Date, Date, Int).self)
+        return Ticket(
+            id: TicketID(id), ownerID: ownerID, ownerName: ownerName, title: title, description: description,
+            category: category,
+            refund: try refund.map { try JSONCoding.decoder().decode(RefundRequest.self, from: Data($0.utf8)) },
+            status: TicketStatus(rawValue: status) ?? .new, assigneeID: assignee, createdAt: created,
+            updatedAt: updated, version: version)
+    }
+}
