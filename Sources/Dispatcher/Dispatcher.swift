@@ -12,7 +12,7 @@ struct Dispatcher {
         let settings = try SharedSettings(environment: environment)
         let options = try DispatcherOptions(environment: environment)
         let logger = settings.logger("sopz.dispatcher")
-        let group = try buildDispatcher(settings: settings, options: options, logger: logger)
+        let group = buildDispatcher(settings: settings, options: options, logger: logger)
         try await group.run()
     }
 }
@@ -37,7 +37,7 @@ struct DispatcherOptions: Sendable {
 
 /// Composes the dispatcher: database pool, migrations, publisher (dead letters), consumer and
 /// the consuming service, in start order (they stop in reverse).
-func buildDispatcher(settings: SharedSettings, options: DispatcherOptions, logger: Logger) throws -> ServiceGroup {
+func buildDispatcher(settings: SharedSettings, options: DispatcherOptions, logger: Logger) -> ServiceGroup {
     let client = PostgresClient(configuration: settings.database.clientConfiguration(), backgroundLogger: logger)
     let publisher = AMQPPublisher(configuration: settings.amqp, logger: logger)
     let consumer = AMQPConsumer(

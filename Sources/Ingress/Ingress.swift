@@ -83,7 +83,8 @@ func buildIngress(shared: SharedSettings, settings: IngressSettings, logger: Log
     let migrations = MigrationService(client: database, logger: logger)
     let publisher = AMQPPublisher(configuration: shared.amqp, logger: logger)
     let store = TicketStore(client: database, logger: logger)
-    let listener = PostgresListener(configuration: shared.database, channel: TicketStore.commandsChannel, logger: logger)
+    let listener = PostgresListener(
+        configuration: shared.database, channel: TicketStore.commandsChannel, logger: logger)
     let waiter = CommandWaiter(listener: listener, store: store)
     let httpClient = HTTPClientService(caFile: shared.caFile)
     let tls = try serverTLSConfiguration(certificateFile: settings.certificateFile, keyFile: settings.keyFile)

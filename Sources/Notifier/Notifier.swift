@@ -19,7 +19,8 @@ func buildNotifier(settings: SharedSettings, logger: Logger) -> ServiceGroup {
     let client = PostgresClient(configuration: settings.database.clientConfiguration(), backgroundLogger: logger)
     let migrations = MigrationService(client: client, logger: logger)
     let publisher = AMQPPublisher(configuration: settings.amqp, logger: logger)
-    let listener = PostgresListener(configuration: settings.database, channel: TicketStore.outboxChannel, logger: logger)
+    let listener = PostgresListener(
+        configuration: settings.database, channel: TicketStore.outboxChannel, logger: logger)
     let relay = OutboxRelayService(
         outbox: OutboxStore(client: client, logger: logger), publisher: publisher, listener: listener,
         schemaReady: migrations.ready, logger: logger)

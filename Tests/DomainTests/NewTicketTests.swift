@@ -8,7 +8,10 @@ import Testing
         (NewTicket(title: "ok", description: "ok"), [String]()),
         (NewTicket(title: "", description: "ok"), ["title"]),
         (NewTicket(title: String(repeating: "x", count: 201), description: "ok"), ["title"]),
-        (NewTicket(title: "ok", description: String(repeating: "x", count: NewTicket.maxDescriptionLength + 1)), ["description"]),
+        (
+            NewTicket(title: "ok", description: String(repeating: "x", count: NewTicket.maxDescriptionLength + 1)),
+            ["description"]
+        ),
         (NewTicket(title: "ok", description: "ok", category: ""), ["category"]),
         (NewTicket(title: "ok", description: "ok", category: String(repeating: "c", count: 65)), ["category"]),
         (

@@ -42,7 +42,8 @@ import Testing
 
     @Test func onlyClientsOpenTickets() {
         let command = envelope(.create(NewTicket(title: "A", description: "B")), by: admin)
-        #expect(TicketRules.decide(command, on: nil, now: now) == .reject(.init(.forbidden, "only clients open tickets")))
+        #expect(
+            TicketRules.decide(command, on: nil, now: now) == .reject(.init(.forbidden, "only clients open tickets")))
     }
 
     @Test func anExistingTicketIsAConflict() throws {

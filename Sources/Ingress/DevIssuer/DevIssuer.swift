@@ -51,7 +51,8 @@ struct DevIssuer: Sendable {
         self.audience = audience
         keyID = SHA256.hash(data: Data(key.publicKey.pemRepresentation.utf8)).prefix(8)
             .map { String(format: "%02x", $0) }.joined()
-        publicJWK = JWK.ecdsa(.es256, identifier: JWKIdentifier(string: keyID), x: parameters.x, y: parameters.y, curve: .p256)
+        publicJWK = JWK.ecdsa(
+            .es256, identifier: JWKIdentifier(string: keyID), x: parameters.x, y: parameters.y, curve: .p256)
         signer = JWTKeyCollection()
         await signer.add(ecdsa: key, kid: JWKIdentifier(string: keyID))
     }

@@ -84,7 +84,8 @@ struct Problem: HTTPResponseError, Encodable {
             case .notFound: .notFound
             case .conflict, .invalidTransition: .conflict
             }
-        var problem = Problem(status, code: rejection.code.rawValue, title: "The command was rejected", detail: rejection.detail)
+        var problem = Problem(
+            status, code: rejection.code.rawValue, title: "The command was rejected", detail: rejection.detail)
         problem.violations = rejection.violations
         return problem
     }

@@ -45,7 +45,9 @@ public struct NewTicket: Hashable, Sendable, Codable {
             }
             if refund.amount <= 0 || refund.amount > 1_000_000 || !refund.amount.hasAtMostTwoDecimals {
                 found.append(
-                    .init(field: "refund.amount", message: "must be positive, at most 1000000, with at most two decimals"))
+                    .init(
+                        field: "refund.amount", message: "must be positive, at most 1000000, with at most two decimals")
+                )
             }
             if refund.currency.count != 3 || !refund.currency.allSatisfy({ $0.isASCII && $0.isUppercase }) {
                 found.append(.init(field: "refund.currency", message: "must be an ISO 4217 code such as EUR"))

@@ -59,7 +59,9 @@ final class AMQPConnection {
     func declareQuorumQueue(_ name: String, deadLetterExchange: String?, deliveryLimit: Int) throws {
         let reply: amqp_rpc_reply_t
         if let deadLetterExchange {
-            reply = deadLetterExchange.withCString { sopz_declare_quorum_queue(state, channel, name, $0, Int64(deliveryLimit)) }
+            reply = deadLetterExchange.withCString {
+                sopz_declare_quorum_queue(state, channel, name, $0, Int64(deliveryLimit))
+            }
         } else {
             reply = sopz_declare_quorum_queue(state, channel, name, nil, Int64(deliveryLimit))
         }
@@ -71,6 +73,13 @@ final class AMQPConnection {
             _ = amqp_queue_bind(state, channel, $0[0], $0[1], $0[2], amqp_empty_table)
         }
         try check(amqp_get_rpc_reply(state), "binding \(queue) to \(exchange)")
+    }
+
+    /// Ready messages in `queue` (a passive declare; fails if the queue does not exist).
+    func messageCount(queue: String) throws -> Int {
+        let result = withCBytes([queue]) { amqp_queue_declare(state, channel, $0[0], 1, 0, 0, 0, amqp_empty_table) }
+        try check(amqp_get_rpc_reply(state), "inspecting \(queue)")
+        return Int(result?.pointee.message_count ?? 0)
     }
 
     /// Removes every ready message from `queue`; returns how many there were.
@@ -103,7 +112,8 @@ final class AMQPConnection {
         let values = sortedHeaders.map { c($0.value) }
         let status = message.body.withUnsafeBytes { body in
             sopz_publish(
-                state, channel, c(message.exchange), c(message.routingKey), message.mandatory ? 1 : 0, body.baseAddress, body.count,
+                state, channel, c(message.exchange), c(message.routingKey), message.mandatory ? 1 : 0, body.baseAddress,
+                body.count,
                 message.messageID.flatMap(c), message.type.flatMap(c), c(message.contentType),
                 UInt64(max(0, message.timestamp.timeIntervalSince1970)), keys, values, Int32(keys.count))
         }
@@ -135,7 +145,9 @@ final class AMQPConnection {
                 let reply = amqp_read_message(state, frame.channel, &message, 0)
                 defer { amqp_destroy_message(&message) }
                 try check(reply, "reading a returned message")
-                return .returned(messageID: Self.string(message.properties.message_id, flag: AMQP_BASIC_MESSAGE_ID_FLAG, in: message.properties._flags))
+                return .returned(
+                    messageID: Self.string(
+                        message.properties.message_id, flag: AMQP_BASIC_MESSAGE_ID_FLAG, in: message.properties._flags))
             default:
                 try failIfClosing(frame)
             }

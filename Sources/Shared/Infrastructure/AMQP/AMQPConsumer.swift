@@ -136,7 +136,9 @@ public final class AMQPConsumer: Service, Sendable {
                     if inFlight <= 0 || ContinuousClock.now > deadline { return nil }
                 }
                 // Short waits while acks are due, so the prefetch window refills quickly.
-                guard let delivery = try connection.nextDelivery(timeout: inFlight > 0 ? 0.001 : 0.05, generation: generation)
+                guard
+                    let delivery = try connection.nextDelivery(
+                        timeout: inFlight > 0 ? 0.001 : 0.05, generation: generation)
                 else { continue }
                 if intakeCancelled {
                     try connection.nack(deliveryTag: delivery.deliveryTag, requeue: true)

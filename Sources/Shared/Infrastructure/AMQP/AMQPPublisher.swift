@@ -110,7 +110,8 @@ public final class AMQPPublisher: Service, Sendable {
             state.withLock { $0.connected = false }
             connection.close()
             if let failure {
-                logger.warning("RabbitMQ publisher lost its connection; reconnecting", metadata: ["error": "\(failure)"])
+                logger.warning(
+                    "RabbitMQ publisher lost its connection; reconnecting", metadata: ["error": "\(failure)"])
             }
         }
         let leftovers = state.withLock { state in
@@ -181,7 +182,8 @@ public final class AMQPPublisher: Service, Sendable {
                     case .nack(let tag, let multiple):
                         settle(tag, multiple: multiple, with: AMQPError(.rejected, "RabbitMQ refused the message"))
                     case .returned(let messageID):
-                        if let key = outstanding.first(where: { $0.value.pending.message.messageID == messageID })?.key {
+                        if let key = outstanding.first(where: { $0.value.pending.message.messageID == messageID })?.key
+                        {
                             outstanding[key]?.returned = true
                         }
                     }

@@ -17,7 +17,8 @@ public final class PostgresListener: Service, Sendable {
     private let logger: Logger
 
     public init(configuration: DatabaseConfiguration, channel: String, logger: Logger) {
-        (notifications, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(10_000))
+        (notifications, continuation) = AsyncStream.makeStream(
+            of: String.self, bufferingPolicy: .bufferingNewest(10_000))
         self.configuration = configuration
         self.channel = channel
         self.logger = logger
@@ -28,11 +29,18 @@ public final class PostgresListener: Service, Sendable {
         var connectionID = 0
         while !Self.stopping {
             connectionID += 1
+            let connection: PostgresConnection
             do {
-                let connection = try await PostgresConnection.connect(
-                    on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration.connectionConfiguration(),
-                    id: connectionID, logger: logger)
-                backoff.reset()
+                connection = try await PostgresConnection.connect(
+                    on: MultiThreadedEventLoopGroup.singleton.any(),
+                    configuration: configuration.connectionConfiguration(), id: connectionID, logger: logger)
+            } catch {
+                logger.warning("LISTEN \(channel) cannot connect; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(backoff.next()))
+                continue
+            }
+            backoff.reset()
+            do {
                 try await withTaskCancellationOrGracefulShutdownHandler {
                     try await connection.listen(on: channel) { notifications in
                         continuation.yield(Self.resync)
@@ -43,12 +51,15 @@ public final class PostgresListener: Service, Sendable {
                 } onCancelOrGracefulShutdown: {
                     _ = connection.close() as EventLoopFuture<Void>
                 }
-                try? await connection.close()
             } catch {
-                if Self.stopping { break }
-                logger.warning("LISTEN \(channel) lost its connection; reconnecting", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(backoff.next()))
+                if !Self.stopping {
+                    logger.warning(
+                        "LISTEN \(channel) lost its connection; reconnecting", metadata: ["error": "\(error)"])
+                }
             }
+            // Always await the close: a connection must never be dropped while open.
+            try? await connection.close()
+            if !Self.stopping { try? await Task.sleep(for: .seconds(backoff.next())) }
         }
         continuation.finish()
     }

@@ -164,7 +164,9 @@ public struct TicketStore: Sendable {
         """
 
     static func ticket(from row: PostgresRow) throws -> Ticket {
-        let (id, ownerID, ownerName, title, description, category, refund, status, assignee, created, updated, version) =
+        let (
+            id, ownerID, ownerName, title, description, category, refund, status, assignee, created, updated, version
+        ) =
             try row.decode(
                 (UUID, String, String, String, String, String?, String?, String, String?, Date, Date, Int).self)
         return Ticket(

@@ -1,0 +1,68 @@
+import Foundation
+import Logging
+import SopzInfrastructure
+
+/// Connection settings for the real RabbitMQ and PostgreSQL that `scripts/test` started.
+/// Missing settings are an error, never a skip: a test that did not run did not pass.
+enum TestEnvironment {
+    struct Missing: Error, CustomStringConvertible {
+        let description = "SOPZ_AMQP_URL, SOPZ_DATABASE_URL and SOPZ_TLS_* are not set: run the tests with scripts/test"
+    }
+
+    static var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    static func settings() throws -> SharedSettings {
+        guard environment["SOPZ_AMQP_URL"] != nil, environment["SOPZ_DATABASE_URL"] != nil,
+            environment["SOPZ_TLS_CERT"] != nil
+        else { throw Missing() }
+        var settings = try SharedSettings(environment: environment)
+        settings.devMode = true
+        settings.database.poolSize = 8
+        return settings
+    }
+
+    static func logger(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = environment["SOPZ_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+        return logger
+    }
+
+    static var certificateFile: String { environment["SOPZ_TLS_CERT"] ?? "" }
+    static var keyFile: String { environment["SOPZ_TLS_KEY"] ?? "" }
+
+    /// Runs `scripts/servers <action>` (stop-postgres, start-postgres, stop-rabbitmq, start-rabbitmq).
+    static func servers(_ action: String) throws {
+        guard let script = environment["SOPZ_TEST_SERVERS"] else { throw Missing() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: script)
+        process.arguments = [action]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw ServersError(description: "scripts/servers \(action) exited with \(process.terminationStatus)")
+        }
+    }
+
+    struct ServersError: Error, CustomStringConvertible { let description: String }
+
+    /// The folder holding the built executables (for tests that need a separate process).
+    static var binaryFolder: URL {
+        Bundle.main.bundleURL.deletingLastPathComponent()
+    }
+}
+
+/// Waits until `condition` holds, checking every `interval`; fails after `timeout`.
+/// (Awaiting an observable condition with a deadline — not a sleep standing in for one.)
+func eventually(
+    timeout: Duration = .seconds(20), interval: Duration = .milliseconds(25), _ what: String,
+    _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if (try? await condition()) == true { return }
+        try await Task.sleep(for: interval)
+    }
+    throw TimedOut(description: "timed out waiting until \(what)")
+}
+
+struct TimedOut: Error, CustomStringConvertible { let description: String }

@@ -1,0 +1,157 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import HummingbirdHTTP2
+import HummingbirdTesting
+import JWTKit
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+import ServiceLifecycle
+import SopzDomain
+import SopzInfrastructure
+import Testing
+
+@testable import Dispatcher
+@testable import Ingress
+@testable import Notifier
+
+/// The Sopz parts a test needs, wired to the real servers: the ingress router (driven without
+/// sockets), a development issuer over real HTTPS, and — when asked — a dispatcher and a
+/// notifier running in this process.
+struct TestSystem: Sendable {
+    static let issuerPort = 18_444
+    static let audience = "sopz-api"
+
+    let settings: SharedSettings
+    let database: PostgresClient
+    let store: TicketStore
+    let publisher: AMQPPublisher
+    let administration: AMQPAdministration
+    let issuer: DevIssuer
+    let dependencies: IngressDependencies
+    let mint: CommandIDMint
+
+    /// Starts everything, runs `body`, shuts everything down gracefully.
+    static func run(
+        dispatcher: Bool = true, notifier: Bool = false, _ body: @Sendable (TestSystem) async throws -> Void
+    ) async throws {
+        let settings = try TestEnvironment.settings()
+        let logger = TestEnvironment.logger("test")
+        let database = PostgresClient(configuration: settings.database.clientConfiguration(), backgroundLogger: logger)
+        let migrations = MigrationService(client: database, logger: logger)
+        let publisher = AMQPPublisher(configuration: settings.amqp, logger: logger)
+        let store = TicketStore(client: database, logger: logger)
+        let listener = PostgresListener(
+            configuration: settings.database, channel: TicketStore.commandsChannel, logger: logger)
+        let waiter = CommandWaiter(listener: listener, store: store)
+        let httpClient = HTTPClientService(caFile: settings.caFile)
+        let issuerURL = "https://localhost:\(issuerPort)\(DevIssuer.realmPath)"
+        let issuer = try await DevIssuer(devMode: true, issuer: issuerURL, audience: audience, key: ES256PrivateKey())
+        let issuerReady = Gate()
+        let tls = try serverTLSConfiguration(
+            certificateFile: TestEnvironment.certificateFile, keyFile: TestEnvironment.keyFile)
+        let issuerApp = Application(
+            router: issuer.router(), server: try .http2Upgrade(tlsConfiguration: tls),
+            configuration: .init(address: .hostname("127.0.0.1", port: issuerPort)),
+            onServerRunning: { _ in issuerReady.open() }, logger: logger)
+        let mint = CommandIDMint(secret: Array(repeating: 42, count: 32))
+        let dependencies = IngressDependencies(
+            publisher: publisher, database: database, store: store, waiter: waiter, mint: mint,
+            verifier: TokenVerifier(
+                keySource: OIDCKeySource(issuer: issuerURL, httpClient: httpClient.client, logger: logger),
+                audience: audience, clockSkew: 30),
+            metrics: HTTPMetrics(), maxBodyBytes: 65_536, logger: logger)
+        var services: [any Service] = [
+            database, migrations, publisher, listener, waiter, httpClient, issuerApp,
+        ]
+        if dispatcher {
+            services.append(buildDispatcher(settings: settings, options: DispatcherOptions(), logger: logger))
+        }
+        if notifier {
+            services.append(buildNotifier(settings: settings, logger: logger))
+        }
+        let system = TestSystem(
+            settings: settings, database: database, store: store, publisher: publisher,
+            administration: AMQPAdministration(configuration: settings.amqp), issuer: issuer,
+            dependencies: dependencies, mint: mint)
+        try await withServices(services, logger: logger) {
+            await issuerReady.wait()
+            await migrations.ready.wait()
+            try await eventually("the publisher is connected") { publisher.isConnected }
+            try await body(system)
+        }
+    }
+
+    // MARK: Helpers for tests
+
+    func token(_ username: String) async throws -> String {
+        let user = try #require(DemoUser.all.first { $0.username == username })
+        return try await issuer.token(for: user)
+    }
+
+    /// Sends requests to the ingress router (no sockets).
+    func http(_ test: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        try await Application(router: buildRouter(dependencies)).test(.router, test)
+    }
+
+    func ticketCount(_ id: TicketID) async throws -> Int {
+        try await count("SELECT count(*)::bigint FROM tickets WHERE id = \(id.rawValue)")
+    }
+
+    func eventCount(command id: CommandID) async throws -> Int {
+        try await count("SELECT count(*)::bigint FROM events WHERE command_id = \(id.rawValue)")
+    }
+
+    func count(_ query: PostgresQuery) async throws -> Int {
+        for try await value in try await database.query(query).decode(Int.self) { return value }
+        return 0
+    }
+}
+
+/// Runs `services` in the background while `body` runs, then shuts them down gracefully.
+func withServices(
+    _ services: [any Service], logger: Logger, _ body: () async throws -> Void
+) async throws {
+    let group = ServiceGroup(
+        configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        do {
+            try await body()
+        } catch {
+            await group.triggerGracefulShutdown()
+            try? await tasks.waitForAll()
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+    }
+}
+
+extension TestClientProtocol {
+    /// POST JSON with a bearer token.
+    func post(
+        _ uri: String, token: String?, json: String, headers extra: HTTPFields = [:]
+    ) async throws -> TestResponse {
+        var headers = extra
+        headers[.contentType] = "application/json"
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        return try await execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: json))
+    }
+
+    func get(_ uri: String, token: String?) async throws -> TestResponse {
+        var headers: HTTPFields = [:]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        return try await execute(uri: uri, method: .get, headers: headers, body: nil)
+    }
+}
+
+extension TestResponse {
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]) ?? [:]
+    }
+
+    var text: String { String(buffer: body) }
+}
