@@ -31,15 +31,21 @@ enum TestEnvironment {
     static var keyFile: String { environment["SOPZ_TLS_KEY"] ?? "" }
 
     /// Runs `scripts/servers <action>` (stop-postgres, start-postgres, stop-rabbitmq, start-rabbitmq).
+    ///
+    /// Spawned with `posix_spawn` and awaited with `waitpid`: Foundation's `Process` notices an
+    /// exit through a descriptor the child inherits, and a daemon it starts (the postmaster)
+    /// inherits it too, so `waitUntilExit` would wait for PostgreSQL to stop.
     static func servers(_ action: String) throws {
         guard let script = environment["SOPZ_TEST_SERVERS"] else { throw Missing() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: script)
-        process.arguments = [action]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ServersError(description: "scripts/servers \(action) exited with \(process.terminationStatus)")
+        var arguments: [UnsafeMutablePointer<CChar>?] = [strdup(script), strdup(action), nil]
+        defer { arguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, script, nil, nil, &arguments, environ)
+        guard spawned == 0 else { throw ServersError(description: "cannot run \(script): error \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        guard status == 0 else {
+            throw ServersError(description: "scripts/servers \(action) failed with status \(status)")
         }
     }
 

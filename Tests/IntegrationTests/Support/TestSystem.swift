@@ -11,6 +11,7 @@ import PostgresNIO
 import ServiceLifecycle
 import SopzDomain
 import SopzInfrastructure
+import Synchronization
 import Testing
 
 @testable import Dispatcher
@@ -35,7 +36,7 @@ struct TestSystem: Sendable {
 
     /// Starts everything, runs `body`, shuts everything down gracefully.
     static func run(
-        dispatcher: Bool = true, notifier: Bool = false, _ body: @Sendable (TestSystem) async throws -> Void
+        dispatcher: Bool = true, notifier: Bool = false, _ body: @escaping @Sendable (TestSystem) async throws -> Void
     ) async throws {
         let settings = try TestEnvironment.settings()
         let logger = TestEnvironment.logger("test")
@@ -77,8 +78,8 @@ struct TestSystem: Sendable {
             administration: AMQPAdministration(configuration: settings.amqp), issuer: issuer,
             dependencies: dependencies, mint: mint)
         try await withServices(services, logger: logger) {
-            await issuerReady.wait()
-            await migrations.ready.wait()
+            try await eventually("the test issuer listens") { issuerReady.isOpen }
+            try await eventually("the schema is migrated") { migrations.ready.isOpen }
             try await eventually("the publisher is connected") { publisher.isConnected }
             try await body(system)
         }
@@ -111,23 +112,38 @@ struct TestSystem: Sendable {
 }
 
 /// Runs `services` in the background while `body` runs, then shuts them down gracefully.
+/// If the services stop on their own first (one failed), the test fails with their error.
 func withServices(
-    _ services: [any Service], logger: Logger, _ body: () async throws -> Void
+    _ services: [any Service], logger: Logger, _ body: @escaping @Sendable () async throws -> Void
 ) async throws {
     let group = ServiceGroup(
         configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
-    try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        do {
+    try await withThrowingTaskGroup(of: Bool.self) { tasks in
+        tasks.addTask {
+            try await group.run()
+            return false
+        }
+        tasks.addTask {
             try await body()
+            return true
+        }
+        do {
+            let bodyFinished = try await tasks.next() ?? false
+            await group.triggerGracefulShutdown()
+            tasks.cancelAll()
+            try await tasks.waitForAll()
+            if !bodyFinished { throw ServicesStopped() }
         } catch {
             await group.triggerGracefulShutdown()
+            tasks.cancelAll()
             try? await tasks.waitForAll()
             throw error
         }
-        await group.triggerGracefulShutdown()
-        try await tasks.waitForAll()
     }
+}
+
+struct ServicesStopped: Error, CustomStringConvertible {
+    let description = "the services stopped before the test finished"
 }
 
 extension TestClientProtocol {
@@ -154,4 +170,45 @@ extension TestResponse {
     }
 
     var text: String { String(buffer: body) }
+}
+
+/// Consumes `queue` until a delivery matches, acking everything it reads; fails after `timeout`.
+func firstDelivery(
+    from queue: String, settings: SharedSettings, timeout: Duration = .seconds(20),
+    matching predicate: @escaping @Sendable (Delivery) -> Bool
+) async throws -> Delivery {
+    let logger = TestEnvironment.logger("test.consumer")
+    let consumer = AMQPConsumer(configuration: settings.amqp, queue: queue, prefetch: 50, logger: logger)
+    let found = Locked<Delivery?>(nil)
+    try await withServices([consumer], logger: logger) {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await delivery in consumer.deliveries {
+                    consumer.ack(delivery)
+                    if predicate(delivery) {
+                        found.set(delivery)
+                        return
+                    }
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw TimedOut(description: "no matching message arrived on \(queue)")
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+    return try #require(found.value)
+}
+
+/// A value shared between tasks of a test.
+final class Locked<Value: Sendable>: Sendable {
+    private let storage: Mutex<Value>
+
+    init(_ value: Value) { storage = Mutex(value) }
+
+    var value: Value { storage.withLock { $0 } }
+
+    func set(_ value: Value) { storage.withLock { $0 = value } }
 }

@@ -34,10 +34,14 @@ public struct TicketStore: Sendable {
 
     let client: PostgresClient
     let logger: Logger
+    /// Reads give up after this long (the pool would otherwise wait for a database that is
+    /// down); callers answer 503 instead of hanging.
+    let readTimeout: Duration
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PostgresClient, logger: Logger, readTimeout: Duration = .seconds(2)) {
         self.client = client
         self.logger = logger
+        self.readTimeout = readTimeout
     }
 
     /// Applies `envelope` in one transaction: record the command id (a duplicate stops here),
@@ -140,16 +144,20 @@ public struct TicketStore: Sendable {
     // MARK: Reads
 
     public func ticket(_ id: TicketID) async throws -> Ticket? {
-        try await client.query(
-            "SELECT \(unescaped: Self.ticketColumns) FROM tickets WHERE id = \(id.rawValue)", logger: logger
-        ).collect().first.map(Self.ticket(from:))
+        try await withDeadline(readTimeout) { [client, logger] in
+            try await client.query(
+                "SELECT \(unescaped: Self.ticketColumns) FROM tickets WHERE id = \(id.rawValue)", logger: logger
+            ).collect().first.map(Self.ticket(from:))
+        }
     }
 
     public func command(_ id: CommandID) async throws -> CommandRecord? {
-        let rows = try await client.query(
-            "SELECT issuer_id, type, ticket_id, status, problem::text FROM commands WHERE id = \(id.rawValue)",
-            logger: logger
-        ).collect()
+        let rows = try await withDeadline(readTimeout) { [client, logger] in
+            try await client.query(
+                "SELECT issuer_id, type, ticket_id, status, problem::text FROM commands WHERE id = \(id.rawValue)",
+                logger: logger
+            ).collect()
+        }
         guard let row = rows.first else { return nil }
         let (issuer, type, ticketID, status, problem) = try row.decode((String, String, UUID?, String, String?).self)
         return CommandRecord(

@@ -1,0 +1,88 @@
+import Foundation
+import SopzDomain
+import SopzInfrastructure
+import Testing
+
+@testable import Dispatcher
+
+extension Integration {
+    @Suite struct DispatcherTests {
+        func envelope(title: String = "Printer jams") -> CommandEnvelope {
+            let commandID = CommandID(UUID())
+            return CommandEnvelope(
+                commandID: commandID, issuedAt: Date(),
+                issuer: User(id: "client-\(UUID())", name: "C", roles: [.client]),
+                ticketID: TicketID(DerivedID.uuid(from: commandID.rawValue, label: "ticket")),
+                command: .create(NewTicket(title: title, description: "d")))
+        }
+
+        func message(_ envelope: CommandEnvelope) throws -> OutgoingMessage {
+            OutgoingMessage(
+                exchange: Topology.commandsExchange, routingKey: envelope.command.type,
+                body: Array(try JSONCoding.encoder().encode(envelope)), messageID: envelope.commandID.description,
+                type: envelope.command.type)
+        }
+
+        @Test func aDuplicatedDeliveryIsAppliedOnce() async throws {
+            try await TestSystem.run { system in
+                let command = envelope()
+                let duplicate = try message(command)
+                async let first: Void = system.publisher.publish(duplicate)
+                async let second: Void = system.publisher.publish(duplicate)
+                _ = try await (first, second)
+                try await eventually("the command is recorded") {
+                    try await system.store.command(command.commandID) != nil
+                }
+                try await eventually("both copies are consumed") {
+                    try await system.administration.messageCount(queue: Topology.dispatcherQueue) == 0
+                }
+                #expect(try await system.ticketCount(command.ticketID) == 1)
+                #expect(try await system.eventCount(command: command.commandID) == 1)
+                let record = try #require(try await system.store.command(command.commandID))
+                #expect(record.status == .done)
+            }
+        }
+
+        @Test func aRejectedCommandIsRecordedWithItsReason() async throws {
+            try await TestSystem.run { system in
+                let command = envelope(title: "   ")
+                try await system.publisher.publish(try message(command))
+                try await eventually("the command is recorded") {
+                    try await system.store.command(command.commandID) != nil
+                }
+                let record = try #require(try await system.store.command(command.commandID))
+                #expect(record.status == .rejected)
+                #expect(record.rejection?.code == .invalidInput)
+                #expect(record.rejection?.violations.map(\.field) == ["title"])
+                #expect(try await system.ticketCount(command.ticketID) == 0)
+            }
+        }
+
+        @Test(arguments: [
+            ("not json at all", "undecodable command"),
+            (#"{"commandId":"not-a-uuid"}"#, "undecodable command"),
+            (
+                #"{"commandId":"\#(UUID())","issuedAt":"2027-01-01T00:00:00Z","issuer":{"id":"u","name":"U","roles":[]},"ticketId":"\#(UUID())","type":"ticket.explode","payload":{}}"#,
+                "unknown command type"
+            ),
+        ])
+        func aPoisonMessageLandsInTheDeadLetterQueueWithItsReason(body: String, reason: String) async throws {
+            try await TestSystem.run { system in
+                let id = UUID().uuidString
+                try await system.publisher.publish(
+                    OutgoingMessage(
+                        exchange: Topology.commandsExchange, routingKey: "ticket.create", body: Array(body.utf8),
+                        messageID: id))
+                let dead = try await firstDelivery(from: Topology.deadQueue, settings: system.settings) {
+                    $0.messageID == id
+                }
+                #expect(dead.headers[Topology.deadReasonHeader]?.contains(reason) == true)
+                #expect(dead.headers["x-sopz-original-routing-key"] == "ticket.create")
+                #expect(dead.body == Array(body.utf8))
+                try await eventually("the poison message left the work queue") {
+                    try await system.administration.messageCount(queue: Topology.dispatcherQueue) == 0
+                }
+            }
+        }
+    }
+}
