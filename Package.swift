@@ -95,6 +95,20 @@ let package = Package(
             path: "Tests/DomainTests",
             swiftSettings: swiftSettings
         ),
+        // Pure tests of the adapters and executables: no broker, no database.
+        .testTarget(
+            name: "UnitTests",
+            dependencies: [
+                "SopzDomain",
+                "SopzInfrastructure",
+                "Ingress",
+                "Dispatcher",
+                "Notifier",
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            path: "Tests/UnitTests",
+            swiftSettings: swiftSettings
+        ),
         // Against a real RabbitMQ and a real PostgreSQL over TLS (started by scripts/test).
         .testTarget(
             name: "IntegrationTests",
