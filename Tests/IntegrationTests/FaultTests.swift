@@ -95,6 +95,55 @@ extension Integration {
             }
         }
 
+        @Test func gracefulShutdownFinishesInFlightCommandsAndReturnsTheRest() async throws {
+            try await TestSystem.run(dispatcher: false) { system in
+                let commands = envelopes(30)
+                let logger = TestEnvironment.logger("dispatcher")
+                let locked = Gate()
+                let release = Gate()
+                let dispatcher = buildDispatcher(
+                    settings: system.settings, options: DispatcherOptions(), logger: logger)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        let logger = TestEnvironment.logger("lock")
+                        try await system.database.withTransaction(logger: logger) { connection in
+                            try await connection.query("LOCK TABLE commands IN SHARE MODE", logger: logger)
+                            locked.open()
+                            await release.wait()
+                        }
+                    }
+                    await locked.wait()
+                    try await publish(commands, with: system.publisher)
+                    group.addTask { try await dispatcher.run() }
+                    try await eventually("the dispatcher is inside its transactions") {
+                        try await system.count(
+                            """
+                            SELECT count(*)::bigint FROM pg_stat_activity
+                            WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO commands%'
+                            """) > 0
+                    }
+                    await dispatcher.triggerGracefulShutdown()
+                    release.open()
+                    try await group.waitForAll()
+                }
+                // What was in flight was committed and acked; the rest is back in the queue.
+                var applied = 0
+                for command in commands where try await system.store.command(command.commandID) != nil { applied += 1 }
+                #expect(applied > 0)
+                let finished = applied
+                try await eventually("the unfinished commands are back in the queue") {
+                    try await system.administration.messageCount(queue: Topology.dispatcherQueue) == commands.count
+                        - finished
+                }
+                try await withServices(
+                    [buildDispatcher(settings: system.settings, options: DispatcherOptions(), logger: logger)],
+                    logger: logger
+                ) {
+                    try await expectAppliedExactlyOnce(commands, in: system)
+                }
+            }
+        }
+
         @Test func commandsAcceptedWhilePostgreSQLIsDownAreAppliedWhenItIsBack() async throws {
             try await TestSystem.run { system in
                 let ada = try await system.token("ada")
