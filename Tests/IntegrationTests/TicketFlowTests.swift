@@ -95,6 +95,22 @@ extension Integration {
             }
         }
 
+        @Test func concurrentFirstRequestsShareOneKeyFetch() async throws {
+            try await TestSystem.run(dispatcher: false) { system in
+                let ada = try await system.token("ada")
+                try await system.http { client in
+                    try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                        for _ in 0..<20 {
+                            group.addTask { try await client.get("/api/v1/tickets/\(UUID())", token: ada).status }
+                        }
+                        for try await status in group {
+                            #expect(status == .notFound)  // authenticated (not 401/503), then not found
+                        }
+                    }
+                }
+            }
+        }
+
         @Test func aQueuedCommandIsAcceptedForItsIssuerOnly() async throws {
             try await TestSystem.run(dispatcher: false) { system in
                 let ada = try await system.token("ada")

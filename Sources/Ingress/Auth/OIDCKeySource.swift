@@ -15,6 +15,8 @@ final class OIDCKeySource: Sendable {
         var keys: JWTKeyCollection?
         var fetchedAt: ContinuousClock.Instant?
         var lastAttempt: ContinuousClock.Instant?
+        /// The fetch under way; concurrent callers join it instead of starting their own.
+        var inFlight: Task<JWTKeyCollection, any Error>?
     }
 
     let issuer: String
@@ -39,29 +41,49 @@ final class OIDCKeySource: Sendable {
     func keys() async throws -> JWTKeyCollection {
         let (cached, fetchedAt) = cache.withLock { ($0.keys, $0.fetchedAt) }
         if let cached, let fetchedAt, ContinuousClock.now - fetchedAt < refreshInterval { return cached }
-        if let refreshed = try await refresh() { return refreshed }
-        if let cached { return cached }
-        throw OIDCError("the identity provider's keys are not available")
+        do {
+            return try await sharedFetch()
+        } catch {
+            // A stale key set still verifies tokens while the issuer is unreachable.
+            if let cached { return cached }
+            throw error
+        }
     }
 
-    /// Fetches the keys again unless that was tried very recently; nil when rate-limited.
+    /// Fetches the keys again (for an unknown `kid`) unless that was done very recently;
+    /// nil when rate-limited.
     func refresh() async throws -> JWTKeyCollection? {
         let allowed = cache.withLock { cache -> Bool in
+            if cache.inFlight != nil { return true }
             if let last = cache.lastAttempt, ContinuousClock.now - last < minimumRefreshInterval { return false }
-            cache.lastAttempt = .now
             return true
         }
         guard allowed else { return nil }
+        return try await sharedFetch()
+    }
+
+    private func sharedFetch() async throws -> JWTKeyCollection {
+        let task = cache.withLock { cache in
+            if let running = cache.inFlight { return running }
+            cache.lastAttempt = .now
+            // Unstructured on purpose: the fetch belongs to all waiting requests, not to the
+            // first one (whose cancellation must not fail the others).
+            let running = Task { try await self.fetch() }
+            cache.inFlight = running
+            return running
+        }
         do {
-            let keys = try await fetch()
+            let keys = try await task.value
             cache.withLock {
                 $0.keys = keys
                 $0.fetchedAt = .now
+                $0.inFlight = nil
             }
             return keys
         } catch {
+            cache.withLock { $0.inFlight = nil }
             logger.warning("could not fetch the identity provider's keys", metadata: ["error": "\(error)"])
-            throw error
+            throw OIDCError("the identity provider's keys are not available: \(error)")
         }
     }
 
