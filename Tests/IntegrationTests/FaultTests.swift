@@ -53,37 +53,49 @@ extension Integration {
             }
         }
 
+        /// Publishes `commands` while a lock every dispatcher transaction needs is held, waits
+        /// until a dispatcher (started by `startDispatcher`) is blocked inside its transactions
+        /// with commands consumed and unacked, runs `whileBlocked`, then releases the lock.
+        func withDispatcherBlockedMidTransaction(
+            _ system: TestSystem, publishing commands: [CommandEnvelope],
+            startDispatcher: @escaping @Sendable () async throws -> Void,
+            whileBlocked: @escaping @Sendable () async throws -> Void
+        ) async throws {
+            let locked = Gate()
+            let release = Gate()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    let logger = TestEnvironment.logger("lock")
+                    try await system.database.withTransaction(logger: logger) { connection in
+                        try await connection.query("LOCK TABLE commands IN SHARE MODE", logger: logger)
+                        locked.open()
+                        await release.wait()
+                    }
+                }
+                await locked.wait()
+                try await publish(commands, with: system.publisher)
+                group.addTask { try await startDispatcher() }
+                try await eventually("the dispatcher is blocked inside a transaction") {
+                    try await system.count(
+                        """
+                        SELECT count(*)::bigint FROM pg_stat_activity
+                        WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO commands%'
+                        """) > 0
+                }
+                try await whileBlocked()
+                release.open()
+                try await group.waitForAll()
+            }
+        }
+
         @Test func aDispatcherKilledBetweenConsumeAndAckLosesNothingAndDoublesNothing() async throws {
             try await TestSystem.run(dispatcher: false) { system in
                 let commands = envelopes(20)
-                let locked = Gate()
-                let release = Gate()
-                let dispatcher = try DispatcherProcess.start()
-                defer { dispatcher.kill() }
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    // Hold a lock that every dispatcher transaction needs, so the dispatcher
-                    // consumes commands and then waits inside its transactions, unacked.
-                    group.addTask {
-                        let logger = TestEnvironment.logger("lock")
-                        try await system.database.withTransaction(logger: logger) { connection in
-                            try await connection.query("LOCK TABLE commands IN SHARE MODE", logger: logger)
-                            locked.open()
-                            await release.wait()
-                        }
-                    }
-                    await locked.wait()
-                    try await publish(commands, with: system.publisher)
-                    try await eventually("the dispatcher is blocked inside a transaction") {
-                        try await system.count(
-                            """
-                            SELECT count(*)::bigint FROM pg_stat_activity
-                            WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO commands%'
-                            """) > 0
-                    }
-                    dispatcher.kill()
-                    release.open()
-                    try await group.waitForAll()
-                }
+                let dispatcher = Locked<DispatcherProcess?>(nil)
+                defer { dispatcher.value?.kill() }
+                try await withDispatcherBlockedMidTransaction(
+                    system, publishing: commands, startDispatcher: { dispatcher.set(try DispatcherProcess.start()) },
+                    whileBlocked: { dispatcher.value?.kill() })
                 // A fresh dispatcher receives the redelivered commands and applies each once.
                 let logger = TestEnvironment.logger("dispatcher")
                 try await withServices(
@@ -99,41 +111,19 @@ extension Integration {
             try await TestSystem.run(dispatcher: false) { system in
                 let commands = envelopes(30)
                 let logger = TestEnvironment.logger("dispatcher")
-                let locked = Gate()
-                let release = Gate()
                 let dispatcher = buildDispatcher(
                     settings: system.settings, options: DispatcherOptions(), logger: logger)
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        let logger = TestEnvironment.logger("lock")
-                        try await system.database.withTransaction(logger: logger) { connection in
-                            try await connection.query("LOCK TABLE commands IN SHARE MODE", logger: logger)
-                            locked.open()
-                            await release.wait()
-                        }
-                    }
-                    await locked.wait()
-                    try await publish(commands, with: system.publisher)
-                    group.addTask { try await dispatcher.run() }
-                    try await eventually("the dispatcher is inside its transactions") {
-                        try await system.count(
-                            """
-                            SELECT count(*)::bigint FROM pg_stat_activity
-                            WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO commands%'
-                            """) > 0
-                    }
-                    await dispatcher.triggerGracefulShutdown()
-                    release.open()
-                    try await group.waitForAll()
-                }
+                try await withDispatcherBlockedMidTransaction(
+                    system, publishing: commands, startDispatcher: { try await dispatcher.run() },
+                    whileBlocked: { await dispatcher.triggerGracefulShutdown() })
                 // What was in flight was committed and acked; the rest is back in the queue.
                 var applied = 0
                 for command in commands where try await system.store.command(command.commandID) != nil { applied += 1 }
                 #expect(applied > 0)
                 let finished = applied
                 try await eventually("the unfinished commands are back in the queue") {
-                    try await system.administration.messageCount(queue: Topology.dispatcherQueue) == commands.count
-                        - finished
+                    try await system.administration.messageCount(queue: Topology.dispatcherQueue)
+                        == commands.count - finished
                 }
                 try await withServices(
                     [buildDispatcher(settings: system.settings, options: DispatcherOptions(), logger: logger)],
@@ -245,7 +235,7 @@ extension Integration {
 }
 
 /// A dispatcher in its own process, for tests that kill it.
-struct DispatcherProcess {
+struct DispatcherProcess: Sendable {
     let process: Process
 
     static func start() throws -> DispatcherProcess {
