@@ -18,15 +18,22 @@ struct OutboxRelayService: Service {
 
     func run() async throws {
         await schemaReady.wait()
+        // Many NOTIFYs arriving during one drain collapse into a single further drain.
+        let (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await _ in listener.notifications.cancelOnGracefulShutdown() { await drain() }
+                for await _ in listener.notifications.cancelOnGracefulShutdown() { wake.yield() }
+                wake.finish()
             }
             group.addTask {
                 while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                    await drain()
+                    wake.yield()
                     try? await Task.sleep(for: pollInterval)
                 }
+                wake.finish()
+            }
+            group.addTask {
+                for await _ in wakeUps.cancelOnGracefulShutdown() { await drain() }
             }
             await group.waitForAll()
         }

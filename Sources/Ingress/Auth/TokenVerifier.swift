@@ -1,6 +1,7 @@
 import Foundation
 import JWTKit
 import SopzDomain
+import Synchronization
 
 /// Turns a bearer token into a `User`, or explains (as a 401/403 problem) why not.
 ///
@@ -12,6 +13,9 @@ struct TokenVerifier: Sendable {
     let audience: String
     let clockSkew: TimeInterval
     var now: @Sendable () -> Date = { Date() }
+    /// Tokens whose signature, issuer, audience and roles were already checked; clients send
+    /// the same token many times, and the signature check is the expensive part.
+    let verified = VerifiedTokens()
 
     private struct Header: Decodable {
         let alg: String?
@@ -19,29 +23,36 @@ struct TokenVerifier: Sendable {
     }
 
     func user(fromBearer token: String) async throws -> User {
+        if let entry = verified.entry(for: token) {
+            try checkTime(expires: entry.expires, notBefore: entry.notBefore)
+            return entry.user
+        }
         let header = try Self.header(of: token)
         guard let alg = header.alg, ["RS256", "ES256"].contains(alg) else {
             throw Problem.unauthorized("the token must be signed with RS256 or ES256")
         }
         guard header.kid != nil else { throw Problem.unauthorized("the token names no key (kid)") }
         let claims = try await verifySignature(token)
-        let now = now()
         guard claims.iss.value == keySource.issuer else { throw Problem.unauthorized("the token has the wrong issuer") }
         let audiences = claims.aud?.value ?? []
         guard audiences.contains(audience) || claims.azp == audience else {
             throw Problem.unauthorized("the token is not for this API (audience)")
         }
-        guard claims.exp.value.addingTimeInterval(clockSkew) > now else {
-            throw Problem.unauthorized("the token has expired")
-        }
-        if let nbf = claims.nbf, nbf.value.addingTimeInterval(-clockSkew) > now {
-            throw Problem.unauthorized("the token is not valid yet")
-        }
+        try checkTime(expires: claims.exp.value, notBefore: claims.nbf?.value)
         let user = claims.user(audience: audience)
         guard !user.roles.isEmpty else {
             throw Problem.forbidden("the token carries none of the roles client, administrator, manager")
         }
+        verified.remember(token, .init(user: user, expires: claims.exp.value, notBefore: claims.nbf?.value))
         return user
+    }
+
+    private func checkTime(expires: Date, notBefore: Date?) throws {
+        let now = now()
+        guard expires.addingTimeInterval(clockSkew) > now else { throw Problem.unauthorized("the token has expired") }
+        if let notBefore, notBefore.addingTimeInterval(-clockSkew) > now {
+            throw Problem.unauthorized("the token is not valid yet")
+        }
     }
 
     private func verifySignature(_ token: String) async throws -> AccessTokenClaims {
@@ -80,5 +91,29 @@ extension Data {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         self.init(base64Encoded: base64)
+    }
+}
+
+/// A bounded memory of verified tokens (by their full text). Expiry is checked on every use.
+final class VerifiedTokens: Sendable {
+    struct Entry: Sendable {
+        let user: User
+        let expires: Date
+        let notBefore: Date?
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+    private let capacity: Int
+
+    init(capacity: Int = 50_000) { self.capacity = capacity }
+
+    func entry(for token: String) -> Entry? { entries.withLock { $0[token] } }
+
+    func remember(_ token: String, _ entry: Entry) {
+        entries.withLock { entries in
+            // Full: start afresh (simple, bounded, and the common tokens come back at once).
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[token] = entry
+        }
     }
 }

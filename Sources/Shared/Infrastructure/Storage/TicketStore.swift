@@ -86,59 +86,59 @@ public struct TicketStore: Sendable {
         case .reject(let rejection):
             let problem = String(decoding: try JSONCoding.encoder().encode(rejection), as: UTF8.self)
             try await connection.query(
-                "UPDATE commands SET status = 'rejected', problem = \(problem)::jsonb WHERE id = \(commandID)",
-                logger: logger)
-            try await notify(Self.commandsChannel, envelope.commandID.description, on: connection)
+                """
+                WITH rejected AS (
+                    UPDATE commands SET status = 'rejected', problem = \(problem)::jsonb WHERE id = \(commandID))
+                SELECT pg_notify(\(Self.commandsChannel), \(envelope.commandID.description))
+                """, logger: logger)
             return .rejected(rejection)
         case .accept(let events, let ticket):
-            try await save(ticket, isNew: current == nil, on: connection)
-            for event in events { try await append(event, on: connection) }
-            try await notify(Self.commandsChannel, envelope.commandID.description, on: connection)
-            try await notify(Self.outboxChannel, "", on: connection)
+            try await write(ticket, events: events, commandID: envelope.commandID, on: connection)
             return .applied(ticket)
         }
     }
 
-    private func save(_ ticket: Ticket, isNew: Bool, on connection: PostgresConnection) async throws {
-        let refund = try ticket.refund.map { String(decoding: try JSONCoding.encoder().encode($0), as: UTF8.self) }
-        if isNew {
-            try await connection.query(
-                """
+    /// Writes the ticket (the row is locked already, so an upsert is safe), its events, their
+    /// outbox rows and both notifications in one statement: one round trip, not one per row.
+    private func write(
+        _ ticket: Ticket, events: [TicketEvent], commandID: CommandID, on connection: PostgresConnection
+    ) async throws {
+        let encoder = JSONCoding.encoder()
+        let refund = try ticket.refund.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        let data = try events.map { String(decoding: try encoder.encode($0.change.payload), as: UTF8.self) }
+        let ids = events.map(\.id)
+        let ticketIDs = events.map { $0.ticketID.rawValue }
+        let versions = events.map(\.version)
+        let names = events.map(\.name)
+        let actors = events.map(\.actorID)
+        let commandIDs = events.map { $0.commandID.rawValue }
+        let times = events.map(\.occurredAt)
+        try await connection.query(
+            """
+            WITH ticket_write AS (
                 INSERT INTO tickets (id, owner_id, owner_name, title, description, category, refund, status,
                                      assignee_id, created_at, updated_at, version)
                 VALUES (\(ticket.id.rawValue), \(ticket.ownerID), \(ticket.ownerName), \(ticket.title),
                         \(ticket.description), \(ticket.category), \(refund)::jsonb, \(ticket.status.rawValue),
                         \(ticket.assigneeID), \(ticket.createdAt), \(ticket.updatedAt), \(ticket.version))
-                """, logger: logger)
-        } else {
-            try await connection.query(
-                """
-                UPDATE tickets SET title = \(ticket.title), description = \(ticket.description),
-                    category = \(ticket.category), refund = \(refund)::jsonb, status = \(ticket.status.rawValue),
-                    assignee_id = \(ticket.assigneeID), updated_at = \(ticket.updatedAt), version = \(ticket.version)
-                WHERE id = \(ticket.id.rawValue)
-                """, logger: logger)
-        }
-    }
-
-    private func append(_ event: TicketEvent, on connection: PostgresConnection) async throws {
-        let data = String(decoding: try JSONCoding.encoder().encode(event.change.payload), as: UTF8.self)
-        try await connection.query(
-            """
-            INSERT INTO events (id, ticket_id, version, type, data, actor_id, command_id, occurred_at)
-            VALUES (\(event.id), \(event.ticketID.rawValue), \(event.version), \(event.name), \(data)::jsonb,
-                    \(event.actorID), \(event.commandID.rawValue), \(event.occurredAt))
+                ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description,
+                    category = EXCLUDED.category, refund = EXCLUDED.refund, status = EXCLUDED.status,
+                    assignee_id = EXCLUDED.assignee_id, updated_at = EXCLUDED.updated_at, version = EXCLUDED.version
+            ), new_events AS (
+                SELECT * FROM unnest(\(ids)::uuid[], \(ticketIDs)::uuid[], \(versions)::int4[], \(names)::text[],
+                                     \(data)::text[], \(actors)::text[], \(commandIDs)::uuid[], \(times)::timestamptz[])
+                    AS e(id, ticket_id, version, name, data, actor_id, command_id, occurred_at)
+            ), stored_events AS (
+                INSERT INTO events (id, ticket_id, version, type, data, actor_id, command_id, occurred_at)
+                SELECT id, ticket_id, version, name, data::jsonb, actor_id, command_id, occurred_at FROM new_events
+            ), outbox_rows AS (
+                INSERT INTO outbox (event_id, routing_key, type, subject, data, occurred_at)
+                SELECT id, 'ticket.' || name, 'sopz.ticket.' || name || '.v1', ticket_id::text, data::jsonb,
+                       occurred_at
+                FROM new_events
+            )
+            SELECT pg_notify(\(Self.commandsChannel), \(commandID.description)), pg_notify(\(Self.outboxChannel), '')
             """, logger: logger)
-        try await connection.query(
-            """
-            INSERT INTO outbox (event_id, routing_key, type, subject, data, occurred_at)
-            VALUES (\(event.id), \("ticket." + event.name), \("sopz.ticket.\(event.name).v1"),
-                    \(event.ticketID.description), \(data)::jsonb, \(event.occurredAt))
-            """, logger: logger)
-    }
-
-    private func notify(_ channel: String, _ payload: String, on connection: PostgresConnection) async throws {
-        try await connection.query("SELECT pg_notify(\(channel), \(payload))", logger: logger)
     }
 
     // MARK: Reads
