@@ -17,6 +17,7 @@ enum Settlement: Equatable {
 /// Applies one delivered command to PostgreSQL, retrying what is worth retrying.
 struct CommandProcessor: Sendable {
     let store: TicketStore
+    let notifications: CommitNotifications
     let logger: Logger
     /// Attempts (including deliveries before this one) before a command is dead-lettered.
     var maxAttempts = 8
@@ -45,8 +46,10 @@ struct CommandProcessor: Sendable {
             do {
                 outageBackoff.reset()
                 switch try await store.apply(envelope) {
-                case .applied, .duplicate, .rejected:
-                    logger.debug("command settled")
+                case .applied, .rejected:
+                    notifications.finished(envelope.commandID)
+                    return .ack
+                case .duplicate:
                     return .ack
                 case .retryLater(let reason):
                     attempts += 1

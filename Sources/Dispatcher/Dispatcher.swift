@@ -42,11 +42,13 @@ func buildDispatcher(settings: SharedSettings, options: DispatcherOptions, logge
     let publisher = AMQPPublisher(configuration: settings.amqp, logger: logger)
     let consumer = AMQPConsumer(
         configuration: settings.amqp, queue: Topology.dispatcherQueue, prefetch: options.prefetch, logger: logger)
-    var processor = CommandProcessor(store: TicketStore(client: client, logger: logger), logger: logger)
+    let notifications = CommitNotifications(client: client, logger: logger)
+    var processor = CommandProcessor(
+        store: TicketStore(client: client, logger: logger), notifications: notifications, logger: logger)
     processor.maxAttempts = options.maxAttempts
     let migrations = MigrationService(client: client, logger: logger)
     let service = DispatcherService(
         consumer: consumer, publisher: publisher, processor: processor, concurrency: options.concurrency,
         schemaReady: migrations.ready, logger: logger)
-    return ServiceGroup.sopz([client, migrations, publisher, consumer, service], logger: logger)
+    return ServiceGroup.sopz([client, migrations, notifications, publisher, consumer, service], logger: logger)
 }

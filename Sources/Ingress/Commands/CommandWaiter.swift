@@ -5,8 +5,8 @@ import SopzInfrastructure
 import Synchronization
 
 /// Lets a request wait (`Prefer: wait=N`) for its command's outcome without polling: the
-/// dispatcher's `NOTIFY sopz_commands, '<command id>'` wakes exactly the requests waiting for
-/// that command, which then read the outcome from the `commands` table.
+/// dispatcher's `NOTIFY sopz_commands, '<id>,<id>,…'` wakes exactly the requests waiting for
+/// those commands, which then read the outcome from the `commands` table.
 final class CommandWaiter: Service, Sendable {
     private enum Slot {
         /// Registered, not parked yet: a notification now marks it `fired`.
@@ -29,8 +29,10 @@ final class CommandWaiter: Service, Sendable {
         for await payload in listener.notifications.cancelOnGracefulShutdown() {
             if payload == PostgresListener.resync {
                 wakeAll()
-            } else if let id = CommandID(payload) {
-                wake(id)
+            } else {
+                for text in payload.split(separator: ",") {
+                    if let id = CommandID(String(text)) { wake(id) }
+                }
             }
         }
     }

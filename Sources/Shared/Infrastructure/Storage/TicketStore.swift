@@ -27,7 +27,7 @@ public enum ApplyOutcome: Sendable, Equatable {
 
 /// The write model in PostgreSQL: tickets, the command log, the event store and the outbox.
 public struct TicketStore: Sendable {
-    /// Channel notified (payload: command id) when a command is done or rejected.
+    /// Channel notified (payload: comma-separated command ids) when commands are done or rejected.
     public static let commandsChannel = "sopz_commands"
     /// Channel notified when outbox rows are waiting.
     public static let outboxChannel = "sopz_outbox"
@@ -86,22 +86,20 @@ public struct TicketStore: Sendable {
         case .reject(let rejection):
             let problem = String(decoding: try JSONCoding.encoder().encode(rejection), as: UTF8.self)
             try await connection.query(
-                """
-                WITH rejected AS (
-                    UPDATE commands SET status = 'rejected', problem = \(problem)::jsonb WHERE id = \(commandID))
-                SELECT pg_notify(\(Self.commandsChannel), \(envelope.commandID.description))
-                """, logger: logger)
+                "UPDATE commands SET status = 'rejected', problem = \(problem)::jsonb WHERE id = \(commandID)",
+                logger: logger)
             return .rejected(rejection)
         case .accept(let events, let ticket):
-            try await write(ticket, events: events, commandID: envelope.commandID, on: connection)
+            try await write(ticket, events: events, on: connection)
             return .applied(ticket)
         }
     }
 
-    /// Writes the ticket (the row is locked already, so an upsert is safe), its events, their
-    /// outbox rows and both notifications in one statement: one round trip, not one per row.
+    /// Writes the ticket (the row is locked already, so an upsert is safe), its events and their
+    /// outbox rows in one statement: one round trip, not one per row. (No NOTIFY in here: see
+    /// `CommitNotifications`.)
     private func write(
-        _ ticket: Ticket, events: [TicketEvent], commandID: CommandID, on connection: PostgresConnection
+        _ ticket: Ticket, events: [TicketEvent], on connection: PostgresConnection
     ) async throws {
         let encoder = JSONCoding.encoder()
         let refund = try ticket.refund.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
@@ -137,7 +135,7 @@ public struct TicketStore: Sendable {
                        occurred_at
                 FROM new_events
             )
-            SELECT pg_notify(\(Self.commandsChannel), \(commandID.description)), pg_notify(\(Self.outboxChannel), '')
+            SELECT count(*) FROM new_events
             """, logger: logger)
     }
 
