@@ -77,19 +77,45 @@ func serverTLSConfiguration(certificateFile: String, keyFile: String) throws -> 
     return tls
 }
 
+/// The ingress's long-running parts and what its routes need, wired once — by `buildIngress`
+/// and by the tests, so both run the same composition.
+struct IngressCore {
+    let dependencies: IngressDependencies
+    let migrations: MigrationService
+    /// In start order: database pool, migrations, publisher, LISTEN, waiter, HTTP client.
+    let services: [any Service]
+
+    static func make(
+        shared: SharedSettings, issuer: String, audience: String, clockSkew: TimeInterval, commandIDSecret: [UInt8],
+        maxBodyBytes: Int, logger: Logger
+    ) -> IngressCore {
+        let database = PostgresClient(configuration: shared.database.clientConfiguration(), backgroundLogger: logger)
+        let migrations = MigrationService(client: database, logger: logger)
+        let publisher = AMQPPublisher(configuration: shared.amqp, logger: logger)
+        let store = TicketStore(client: database, logger: logger)
+        let listener = PostgresListener(
+            configuration: shared.database, channel: TicketStore.commandsChannel, logger: logger)
+        let waiter = CommandWaiter(listener: listener, store: store)
+        let httpClient = HTTPClientService(caFile: shared.caFile)
+        let keySource = OIDCKeySource(issuer: issuer, httpClient: httpClient.client, logger: logger)
+        let dependencies = IngressDependencies(
+            publisher: publisher, database: database, store: store, waiter: waiter,
+            mint: CommandIDMint(secret: commandIDSecret),
+            verifier: TokenVerifier(keySource: keySource, audience: audience, clockSkew: clockSkew),
+            metrics: HTTPMetrics(), maxBodyBytes: maxBodyBytes, logger: logger)
+        return IngressCore(
+            dependencies: dependencies, migrations: migrations,
+            services: [database, migrations, publisher, listener, waiter, httpClient])
+    }
+}
+
 /// Composes the ingress process in start order (they stop in reverse).
 func buildIngress(shared: SharedSettings, settings: IngressSettings, logger: Logger) async throws -> ServiceGroup {
-    let database = PostgresClient(configuration: shared.database.clientConfiguration(), backgroundLogger: logger)
-    let migrations = MigrationService(client: database, logger: logger)
-    let publisher = AMQPPublisher(configuration: shared.amqp, logger: logger)
-    let store = TicketStore(client: database, logger: logger)
-    let listener = PostgresListener(
-        configuration: shared.database, channel: TicketStore.commandsChannel, logger: logger)
-    let waiter = CommandWaiter(listener: listener, store: store)
-    let httpClient = HTTPClientService(caFile: shared.caFile)
+    let core = IngressCore.make(
+        shared: shared, issuer: settings.issuer, audience: settings.audience, clockSkew: settings.clockSkew,
+        commandIDSecret: settings.commandIDSecret, maxBodyBytes: settings.maxBodyBytes, logger: logger)
     let tls = try serverTLSConfiguration(certificateFile: settings.certificateFile, keyFile: settings.keyFile)
-
-    var services: [any Service] = [database, migrations, publisher, listener, waiter, httpClient]
+    var services = core.services
     if shared.devMode {
         let issuer = try await DevIssuer(
             devMode: shared.devMode, issuer: "https://localhost:\(settings.devIssuerPort)\(DevIssuer.realmPath)",
@@ -105,17 +131,11 @@ func buildIngress(shared: SharedSettings, settings: IngressSettings, logger: Log
                 metadata: ["issuer": "\(issuer.issuer)"])
         }
     }
-    let keySource = OIDCKeySource(issuer: settings.issuer, httpClient: httpClient.client, logger: logger)
-    let dependencies = IngressDependencies(
-        publisher: publisher, database: database, store: store, waiter: waiter,
-        mint: CommandIDMint(secret: settings.commandIDSecret),
-        verifier: TokenVerifier(keySource: keySource, audience: settings.audience, clockSkew: settings.clockSkew),
-        metrics: HTTPMetrics(), maxBodyBytes: settings.maxBodyBytes, logger: logger)
     services.append(
         Application(
-            router: buildRouter(dependencies), server: try .http2Upgrade(tlsConfiguration: tls),
+            router: buildRouter(core.dependencies), server: try .http2Upgrade(tlsConfiguration: tls),
             configuration: .init(address: .hostname(settings.host, port: settings.port), backlog: settings.backlog),
-            onServerRunning: { channel in
+            onServerRunning: { _ in
                 logger.info("Sopz ingress listening", metadata: ["url": "https://\(settings.host):\(settings.port)"])
             },
             logger: logger))

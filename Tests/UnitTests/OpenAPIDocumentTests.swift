@@ -1,7 +1,5 @@
 import Foundation
 import Logging
-import PostgresNIO
-import SopzDomain
 import SopzInfrastructure
 import Testing
 
@@ -18,24 +16,15 @@ import Testing
     }
 
     func registeredOperations() throws -> Set<String> {
-        let logger = Logger(label: "test")
         let settings = try SharedSettings(environment: [:])
-        let database = PostgresClient(configuration: settings.database.clientConfiguration(), backgroundLogger: logger)
-        let publisher = AMQPPublisher(configuration: settings.amqp, logger: logger)
-        let store = TicketStore(client: database, logger: logger)
-        let listener = PostgresListener(configuration: settings.database, channel: "x", logger: logger)
-        let http = HTTPClientService(caFile: nil)
-        defer { try? http.client.syncShutdown() }
-        let dependencies = IngressDependencies(
-            publisher: publisher, database: database, store: store,
-            waiter: CommandWaiter(listener: listener, store: store),
-            mint: CommandIDMint(secret: Array(repeating: 1, count: 32)),
-            verifier: TokenVerifier(
-                keySource: OIDCKeySource(issuer: "https://x", httpClient: http.client, logger: logger), audience: "a",
-                clockSkew: 0),
-            metrics: HTTPMetrics(), maxBodyBytes: 1024, logger: logger)
+        let core = IngressCore.make(
+            shared: settings, issuer: "https://issuer.invalid", audience: "a", clockSkew: 0,
+            commandIDSecret: Array(repeating: 1, count: 32), maxBodyBytes: 1024, logger: Logger(label: "test"))
+        defer {
+            for case let http as HTTPClientService in core.services { try? http.client.syncShutdown() }
+        }
         return Set(
-            buildRouter(dependencies).routes.map { route in
+            buildRouter(core.dependencies).routes.map { route in
                 let path = route.path.description.split(separator: "/").map { part in
                     part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
                 }

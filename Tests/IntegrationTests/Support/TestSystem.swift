@@ -32,7 +32,6 @@ struct TestSystem: Sendable {
     let administration: AMQPAdministration
     let issuer: DevIssuer
     let dependencies: IngressDependencies
-    let mint: CommandIDMint
 
     /// Starts everything, runs `body`, shuts everything down gracefully.
     static func run(
@@ -40,15 +39,11 @@ struct TestSystem: Sendable {
     ) async throws {
         let settings = try TestEnvironment.settings()
         let logger = TestEnvironment.logger("test")
-        let database = PostgresClient(configuration: settings.database.clientConfiguration(), backgroundLogger: logger)
-        let migrations = MigrationService(client: database, logger: logger)
-        let publisher = AMQPPublisher(configuration: settings.amqp, logger: logger)
-        let store = TicketStore(client: database, logger: logger)
-        let listener = PostgresListener(
-            configuration: settings.database, channel: TicketStore.commandsChannel, logger: logger)
-        let waiter = CommandWaiter(listener: listener, store: store)
-        let httpClient = HTTPClientService(caFile: settings.caFile)
         let issuerURL = "https://localhost:\(issuerPort)\(DevIssuer.realmPath)"
+        let core = IngressCore.make(
+            shared: settings, issuer: issuerURL, audience: audience, clockSkew: 30,
+            commandIDSecret: Array(repeating: 42, count: 32), maxBodyBytes: 65_536, logger: logger)
+        let dependencies = core.dependencies
         let issuer = try await DevIssuer(devMode: true, issuer: issuerURL, audience: audience, key: ES256PrivateKey())
         let issuerReady = Gate()
         let tls = try serverTLSConfiguration(
@@ -57,16 +52,7 @@ struct TestSystem: Sendable {
             router: issuer.router(), server: try .http2Upgrade(tlsConfiguration: tls),
             configuration: .init(address: .hostname("127.0.0.1", port: issuerPort)),
             onServerRunning: { _ in issuerReady.open() }, logger: logger)
-        let mint = CommandIDMint(secret: Array(repeating: 42, count: 32))
-        let dependencies = IngressDependencies(
-            publisher: publisher, database: database, store: store, waiter: waiter, mint: mint,
-            verifier: TokenVerifier(
-                keySource: OIDCKeySource(issuer: issuerURL, httpClient: httpClient.client, logger: logger),
-                audience: audience, clockSkew: 30),
-            metrics: HTTPMetrics(), maxBodyBytes: 65_536, logger: logger)
-        var services: [any Service] = [
-            database, migrations, publisher, listener, waiter, httpClient, issuerApp,
-        ]
+        var services = core.services + [issuerApp]
         if dispatcher {
             services.append(buildDispatcher(settings: settings, options: DispatcherOptions(), logger: logger))
         }
@@ -74,13 +60,14 @@ struct TestSystem: Sendable {
             services.append(buildNotifier(settings: settings, logger: logger))
         }
         let system = TestSystem(
-            settings: settings, database: database, store: store, publisher: publisher,
+            settings: settings, database: dependencies.database, store: dependencies.store,
+            publisher: dependencies.publisher,
             administration: AMQPAdministration(configuration: settings.amqp), issuer: issuer,
-            dependencies: dependencies, mint: mint)
+            dependencies: dependencies)
         try await withServices(services, logger: logger) {
             try await eventually("the test issuer listens") { issuerReady.isOpen }
-            try await eventually("the schema is migrated") { migrations.ready.isOpen }
-            try await eventually("the publisher is connected") { publisher.isConnected }
+            try await eventually("the schema is migrated") { core.migrations.ready.isOpen }
+            try await eventually("the publisher is connected") { dependencies.publisher.isConnected }
             try await body(system)
         }
     }
