@@ -31,6 +31,8 @@ struct TestSystem: Sendable {
     let publisher: AMQPPublisher
     let administration: AMQPAdministration
     let issuer: DevIssuer
+    /// The test issuer's signing key, for tests that forge tokens with it.
+    let signingKey: ES256PrivateKey
     let dependencies: IngressDependencies
 
     /// Starts everything, runs `body`, shuts everything down gracefully.
@@ -44,7 +46,8 @@ struct TestSystem: Sendable {
             shared: settings, issuer: issuerURL, audience: audience, clockSkew: 30,
             commandIDSecret: Array(repeating: 42, count: 32), maxBodyBytes: 65_536, logger: logger)
         let dependencies = core.dependencies
-        let issuer = try await DevIssuer(devMode: true, issuer: issuerURL, audience: audience, key: ES256PrivateKey())
+        let signingKey = ES256PrivateKey()
+        let issuer = try await DevIssuer(devMode: true, issuer: issuerURL, audience: audience, key: signingKey)
         let issuerReady = Gate()
         let tls = try serverTLSConfiguration(
             certificateFile: TestEnvironment.certificateFile, keyFile: TestEnvironment.keyFile)
@@ -63,7 +66,7 @@ struct TestSystem: Sendable {
             settings: settings, database: dependencies.database, store: dependencies.store,
             publisher: dependencies.publisher,
             administration: AMQPAdministration(configuration: settings.amqp), issuer: issuer,
-            dependencies: dependencies)
+            signingKey: signingKey, dependencies: dependencies)
         try await withServices(services, logger: logger) {
             try await eventually("the test issuer listens") { issuerReady.isOpen }
             try await eventually("the schema is migrated") { core.migrations.ready.isOpen }
