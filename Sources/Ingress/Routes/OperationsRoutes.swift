@@ -29,16 +29,11 @@ struct OperationsRoutes: Sendable {
     /// 200 when both RabbitMQ (commands can be accepted) and PostgreSQL (reads work) answer.
     @Sendable func ready(_ request: Request, context: SopzRequestContext) async throws -> Response {
         let broker = publisher.isConnected
-        let databaseReachable = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { (try? await database.query("SELECT 1", logger: logger)) != nil }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(2))
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
+        let databaseReachable =
+            (try? await withDeadline(.seconds(2)) { [database, logger] in
+                try await database.query("SELECT 1", logger: logger)
+                return true
+            }) ?? false
         let body = ["broker": broker ? "up" : "down", "database": databaseReachable ? "up" : "down"]
         return try jsonResponse(body, status: broker && databaseReachable ? .ok : .serviceUnavailable)
     }

@@ -11,11 +11,6 @@ public struct AMQPAdministration: Sendable {
         self.configuration = configuration
     }
 
-    /// Declares the contract topology (architecture §5).
-    public func declareTopology() async throws {
-        try await perform { try Topology.declare(on: $0) }
-    }
-
     /// Ready messages in `queue`.
     public func messageCount(queue: String) async throws -> Int {
         try await perform { try $0.messageCount(queue: queue) }
