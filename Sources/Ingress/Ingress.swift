@@ -26,31 +26,41 @@ struct IngressDependencies: Sendable {
     let publisher: AMQPPublisher
     let database: PostgresClient
     let store: TicketStore
+    let administrators: AdministratorStore
+    let signIn: AdministratorSignIn
     let waiter: CommandWaiter
     let mint: CommandIDMint
     let verifier: TokenVerifier
     let metrics: HTTPMetrics
+    /// Nil when `SOPZ_COMMAND_RATE_PER_MINUTE` is 0.
+    let rateLimiter: RateLimiter?
+    let corsOrigins: Set<String>
     let maxBodyBytes: Int
     let logger: Logger
 }
 
-/// The router: operations endpoints in the open, `/api/v1` behind bearer authentication;
-/// every answer timed, every failure a problem document.
+/// The router: operations endpoints in the open, `/api/v1` behind bearer authentication, the
+/// access matrix and the per-user command rate limit; every answer timed, every failure a
+/// problem document.
 func buildRouter(_ dependencies: IngressDependencies) -> Router<SopzRequestContext> {
     let router = Router(context: SopzRequestContext.self)
     router.add(middleware: MetricsMiddleware(metrics: dependencies.metrics))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ProblemMiddleware(logger: dependencies.logger))
+    router.add(middleware: CORSMiddleware(allowedOrigins: dependencies.corsOrigins))
     router.add(middleware: BodyLimitMiddleware(maxBodyBytes: dependencies.maxBodyBytes))
     OperationsRoutes(
         publisher: dependencies.publisher, database: dependencies.database, metrics: dependencies.metrics,
         logger: dependencies.logger
     ).register(on: router)
-    let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(verifier: dependencies.verifier))
+    let api = router.group("api/v1").add(
+        middleware: AuthenticationMiddleware(verifier: dependencies.verifier, signIn: dependencies.signIn))
+    if let limiter = dependencies.rateLimiter { api.add(middleware: RateLimitMiddleware(limiter: limiter)) }
     let gateway = CommandGateway(publisher: dependencies.publisher, mint: dependencies.mint)
     let outcomes = CommandOutcomes(waiter: dependencies.waiter, store: dependencies.store, mint: dependencies.mint)
     TicketRoutes(gateway: gateway, outcomes: outcomes, store: dependencies.store).register(on: api)
     outcomes.register(on: api)
+    AdministratorRoutes(store: dependencies.administrators).register(on: api)
     return router
 }
 
@@ -85,10 +95,7 @@ struct IngressCore {
     /// In start order: database pool, migrations, publisher, LISTEN, waiter, HTTP client.
     let services: [any Service]
 
-    static func make(
-        shared: SharedSettings, issuer: String, audience: String, clockSkew: TimeInterval, commandIDSecret: [UInt8],
-        maxBodyBytes: Int, logger: Logger
-    ) -> IngressCore {
+    static func make(shared: SharedSettings, settings: IngressSettings, logger: Logger) -> IngressCore {
         let database = PostgresClient(configuration: shared.database.clientConfiguration(), backgroundLogger: logger)
         let migrations = MigrationService(client: database, logger: logger)
         let publisher = AMQPPublisher(configuration: shared.amqp, logger: logger)
@@ -97,12 +104,19 @@ struct IngressCore {
             configuration: shared.database, channel: TicketStore.commandsChannel, logger: logger)
         let waiter = CommandWaiter(listener: listener, store: store)
         let httpClient = HTTPClientService(caFile: shared.caFile)
-        let keySource = OIDCKeySource(issuer: issuer, httpClient: httpClient.client, logger: logger)
+        let keySource = OIDCKeySource(
+            issuer: settings.issuer, httpClient: httpClient.client, logger: logger,
+            minimumRefreshInterval: settings.keyRefreshInterval)
+        let administrators = AdministratorStore(client: database, logger: logger)
         let dependencies = IngressDependencies(
-            publisher: publisher, database: database, store: store, waiter: waiter,
-            mint: CommandIDMint(secret: commandIDSecret),
-            verifier: TokenVerifier(keySource: keySource, audience: audience, clockSkew: clockSkew),
-            metrics: HTTPMetrics(), maxBodyBytes: maxBodyBytes, logger: logger)
+            publisher: publisher, database: database, store: store, administrators: administrators,
+            signIn: AdministratorSignIn(store: administrators, logger: logger), waiter: waiter,
+            mint: CommandIDMint(secret: settings.commandIDSecret),
+            verifier: TokenVerifier(keySource: keySource, audience: settings.audience, clockSkew: settings.clockSkew),
+            metrics: HTTPMetrics(),
+            rateLimiter: settings.commandRatePerMinute == 0
+                ? nil : RateLimiter(perMinute: settings.commandRatePerMinute, burst: settings.commandBurst),
+            corsOrigins: settings.corsOrigins, maxBodyBytes: settings.maxBodyBytes, logger: logger)
         return IngressCore(
             dependencies: dependencies, migrations: migrations,
             services: [database, migrations, publisher, listener, waiter, httpClient])
@@ -111,9 +125,7 @@ struct IngressCore {
 
 /// Composes the ingress process in start order (they stop in reverse).
 func buildIngress(shared: SharedSettings, settings: IngressSettings, logger: Logger) async throws -> ServiceGroup {
-    let core = IngressCore.make(
-        shared: shared, issuer: settings.issuer, audience: settings.audience, clockSkew: settings.clockSkew,
-        commandIDSecret: settings.commandIDSecret, maxBodyBytes: settings.maxBodyBytes, logger: logger)
+    let core = IngressCore.make(shared: shared, settings: settings, logger: logger)
     let tls = try serverTLSConfiguration(certificateFile: settings.certificateFile, keyFile: settings.keyFile)
     var services = core.services
     if shared.devMode {

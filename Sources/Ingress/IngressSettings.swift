@@ -15,6 +15,9 @@ struct IngressSettings: Sendable {
     var audience: String
     /// `SOPZ_OIDC_CLOCK_SKEW_SECONDS`, default 30.
     var clockSkew: TimeInterval = 30
+    /// `SOPZ_OIDC_MIN_KEY_REFRESH_SECONDS`: the issuer's keys are fetched again for an unknown
+    /// `kid` at most this often, default 10 (a flood of made-up `kid`s cannot hammer the issuer).
+    var keyRefreshInterval: Duration = .seconds(10)
     /// `SOPZ_COMMAND_ID_SECRET`: 64 hex digits shared by every ingress replica (signs command
     /// ids). Required outside dev mode; in dev mode a random one is made per process.
     var commandIDSecret: [UInt8]
@@ -23,6 +26,14 @@ struct IngressSettings: Sendable {
     /// `SOPZ_HTTP_BACKLOG`: pending connections the kernel queues, default 4096 (1,000 clients
     /// connecting at once must not be refused).
     var backlog = 4_096
+    /// `SOPZ_COMMAND_RATE_PER_MINUTE`: commands each user may send per minute (per ingress
+    /// replica), default 120; 0 turns the limit off.
+    var commandRatePerMinute = 120
+    /// `SOPZ_COMMAND_BURST`: commands a user may send at once before the rate applies, default 20.
+    var commandBurst = 20
+    /// `SOPZ_CORS_ORIGINS`: comma-separated origins (`https://desk.example.com`) whose pages may
+    /// call the API; default none.
+    var corsOrigins: Set<String> = []
     /// `SOPZ_DEV_ISSUER_ADDRESS` (`host:port`, dev mode only), default `127.0.0.1:8444`.
     var devIssuerHost = "127.0.0.1"
     var devIssuerPort = 8444
@@ -41,6 +52,8 @@ struct IngressSettings: Sendable {
         issuer = environment["SOPZ_OIDC_ISSUER"] ?? "https://localhost:8444/realms/sopz"
         audience = environment["SOPZ_OIDC_AUDIENCE"] ?? "sopz-api"
         clockSkew = TimeInterval(try environment.integer("SOPZ_OIDC_CLOCK_SKEW_SECONDS", default: 30, in: 0...300))
+        keyRefreshInterval = .seconds(
+            try environment.integer("SOPZ_OIDC_MIN_KEY_REFRESH_SECONDS", default: 10, in: 0...3_600))
         if let secret = environment["SOPZ_COMMAND_ID_SECRET"] {
             guard let bytes = Self.hexBytes(secret), bytes.count >= 32 else {
                 throw ConfigurationError("SOPZ_COMMAND_ID_SECRET must be at least 64 hex digits")
@@ -53,6 +66,10 @@ struct IngressSettings: Sendable {
         }
         maxBodyBytes = try environment.integer("SOPZ_MAX_BODY_BYTES", default: maxBodyBytes, in: 1_024...1_048_576)
         backlog = try environment.integer("SOPZ_HTTP_BACKLOG", default: backlog, in: 16...65_535)
+        commandRatePerMinute = try environment.integer(
+            "SOPZ_COMMAND_RATE_PER_MINUTE", default: commandRatePerMinute, in: 0...1_000_000)
+        commandBurst = try environment.integer("SOPZ_COMMAND_BURST", default: commandBurst, in: 1...1_000_000)
+        corsOrigins = try Self.origins(environment["SOPZ_CORS_ORIGINS"] ?? "")
         if let address = environment["SOPZ_DEV_ISSUER_ADDRESS"] {
             (devIssuerHost, devIssuerPort) = try Self.hostAndPort(address, name: "SOPZ_DEV_ISSUER_ADDRESS")
         }
@@ -64,6 +81,21 @@ struct IngressSettings: Sendable {
             (0...65_535).contains(port)
         else { throw ConfigurationError("\(name) must look like host:port") }
         return (String(text[..<colon]), port)
+    }
+
+    /// Origins as browsers send them: scheme, host and optional port, nothing else.
+    static func origins(_ text: String) throws -> Set<String> {
+        var origins = Set<String>()
+        for entry in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
+            guard let url = URL(string: entry), let scheme = url.scheme, ["https", "http"].contains(scheme),
+                url.host != nil, url.path.isEmpty, url.query == nil, url.fragment == nil
+            else {
+                throw ConfigurationError(
+                    "SOPZ_CORS_ORIGINS: '\(entry)' is not an origin like https://desk.example.com")
+            }
+            origins.insert(entry)
+        }
+        return origins
     }
 
     static func hexBytes(_ text: String) -> [UInt8]? {

@@ -98,8 +98,28 @@ import Testing
         #expect(settings.audience == "api")
         #expect(settings.maxBodyBytes == 2048)
         #expect(settings.devIssuerPort == 9444)
+        #expect(settings.commandRatePerMinute == 120)
+        #expect(settings.corsOrigins.isEmpty)
         #expect(throws: ConfigurationError.self) { try IngressSettings.hostAndPort("nowhere", name: "X") }
         #expect(throws: ConfigurationError.self) { try IngressSettings.hostAndPort("h:99999", name: "X") }
+    }
+
+    @Test func ingressSettingsReadAbuseLimits() throws {
+        let shared = try SharedSettings(environment: ["SOPZ_DEV_MODE": "1"])
+        var environment = [
+            "SOPZ_TLS_CERT": "/c", "SOPZ_TLS_KEY": "/k", "SOPZ_COMMAND_RATE_PER_MINUTE": "0", "SOPZ_COMMAND_BURST": "5",
+            "SOPZ_CORS_ORIGINS": "https://desk.example.com, http://localhost:3000",
+            "SOPZ_OIDC_MIN_KEY_REFRESH_SECONDS": "0",
+        ]
+        let settings = try IngressSettings(environment: environment, shared: shared)
+        #expect(settings.commandRatePerMinute == 0)
+        #expect(settings.commandBurst == 5)
+        #expect(settings.corsOrigins == ["https://desk.example.com", "http://localhost:3000"])
+        #expect(settings.keyRefreshInterval == .zero)
+        for origin in ["desk.example.com", "https://desk.example.com/app", "ftp://x", "*"] {
+            environment["SOPZ_CORS_ORIGINS"] = origin
+            #expect(throws: ConfigurationError.self) { try IngressSettings(environment: environment, shared: shared) }
+        }
     }
 
     @Test func dispatcherOptionsAreBounded() throws {

@@ -17,9 +17,12 @@ import Testing
 
     func registeredOperations() throws -> Set<String> {
         let settings = try SharedSettings(environment: [:])
-        let core = IngressCore.make(
-            shared: settings, issuer: "https://issuer.invalid", audience: "a", clockSkew: 0,
-            commandIDSecret: Array(repeating: 1, count: 32), maxBodyBytes: 1024, logger: Logger(label: "test"))
+        let ingress = try IngressSettings(
+            environment: [
+                "SOPZ_TLS_CERT": "/c", "SOPZ_TLS_KEY": "/k", "SOPZ_OIDC_ISSUER": "https://issuer.invalid",
+                "SOPZ_COMMAND_ID_SECRET": String(repeating: "01", count: 32),
+            ], shared: settings)
+        let core = IngressCore.make(shared: settings, settings: ingress, logger: Logger(label: "test"))
         defer {
             for case let http as HTTPClientService in core.services { try? http.client.syncShutdown() }
         }
@@ -34,5 +37,27 @@ import Testing
 
     @Test func everyRouteIsDocumentedAndEveryDocumentedRouteExists() throws {
         #expect(try registeredOperations() == documentedOperations())
+    }
+
+    /// Every `/api/v1` route goes through the access matrix, and the document states its roles.
+    @Test func theAccessMatrixCoversEveryAPIRouteAndTheDocumentAgrees() throws {
+        let declared = Set(
+            AccessMatrix.all.map { endpoint in
+                let path = endpoint.path.split(separator: "/").map { part in
+                    part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
+                }
+                return "\(endpoint.method.rawValue) /api/v1/\(path.joined(separator: "/"))"
+            })
+        #expect(declared.count == AccessMatrix.all.count, "an endpoint is declared twice")
+        #expect(try registeredOperations().filter { $0.contains(" /api/v1/") } == declared)
+
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])
+        for endpoint in AccessMatrix.all {
+            let path = "/api/v1/" + endpoint.path.replacingOccurrences(of: ":id", with: "{id}")
+            let operation = try #require(paths[path]?[endpoint.method.rawValue.lowercased()], "\(endpoint)")
+            #expect(operation["x-roles"] as? [String] == endpoint.roles.sorted().map(\.rawValue), "\(endpoint)")
+        }
     }
 }

@@ -1,9 +1,11 @@
 import Hummingbird
 
-/// Requires a valid bearer token and puts the user into the request context.
+/// Requires a valid bearer token and puts the user into the request context (administrators
+/// are recorded on their first request).
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = SopzRequestContext
     let verifier: TokenVerifier
+    let signIn: AdministratorSignIn
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -16,7 +18,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
             throw Problem.unauthorized("use the Bearer authorization scheme")
         }
         var context = context
-        context.user = try await verifier.user(fromBearer: String(parts[1]).trimmingCharacters(in: .whitespaces))
+        let user = try await verifier.user(fromBearer: String(parts[1]).trimmingCharacters(in: .whitespaces))
+        await signIn.signedIn(user)
+        context.user = user
         return try await next(request, context)
     }
 }

@@ -75,6 +75,15 @@ struct Problem: HTTPResponseError, Encodable {
         return problem
     }
 
+    static func tooManyRequests(retryAfter: Int, headers: HTTPFields) -> Problem {
+        var problem = Problem(
+            .tooManyRequests, code: "rate-limited", title: "Too many commands",
+            detail: "slow down: try again in \(retryAfter) s")
+        problem.headers = headers
+        problem.headers[.retryAfter] = "\(retryAfter)"
+        return problem
+    }
+
     /// The problem for a business rejection recorded by the dispatcher.
     static func rejected(_ rejection: TicketRejection) -> Problem {
         let status: HTTPResponse.Status =

@@ -30,9 +30,12 @@ struct ProblemMiddleware: RouterMiddleware {
     }
 }
 
-/// Headers every response carries: HTTPS only (HSTS), no MIME sniffing, no caching of API data.
+/// Headers every response carries: HTTPS only (HSTS), no MIME sniffing, no caching of API data,
+/// and a strict content security policy: the API serves data, never anything a browser may
+/// run, embed or frame (the web interface sets its own, equally narrow policy).
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = SopzRequestContext
+    static let apiPolicy = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -40,6 +43,10 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         var response = try await next(request, context)
         response.headers[.strictTransportSecurity] = "max-age=31536000; includeSubDomains"
         response.headers[.xContentTypeOptions] = "nosniff"
+        if response.headers[.contentSecurityPolicy] == nil {
+            response.headers[.contentSecurityPolicy] = Self.apiPolicy
+        }
+        response.headers[.referrerPolicy] = "no-referrer"
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         return response
     }

@@ -25,7 +25,7 @@ struct CommandOutcomes: Sendable {
     }
 
     func register(on api: RouterGroup<SopzRequestContext>) {
-        api.get("commands/:id", use: show)
+        api.on(AccessMatrix.showCommand, use: show)
     }
 
     /// The answer to a just-submitted command: 202, or with `wait` seconds the outcome if it
@@ -52,8 +52,7 @@ struct CommandOutcomes: Sendable {
     }
 
     /// GET /api/v1/commands/{id} — only for the user who issued it; anyone else gets 404.
-    @Sendable func show(_ request: Request, context: SopzRequestContext) async throws -> Response {
-        let user = try context.requireUser()
+    @Sendable func show(_ request: Request, context: SopzRequestContext, user: User) async throws -> Response {
         guard let id = context.parameters.get("id").flatMap(CommandID.init) else {
             throw Problem.notFound("the command")
         }

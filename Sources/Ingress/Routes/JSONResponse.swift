@@ -38,4 +38,5 @@ extension HTTPField.Name {
     static let idempotencyKey = Self("Idempotency-Key")!
     static let prefer = Self("Prefer")!
     static let preferenceApplied = Self("Preference-Applied")!
+    static let referrerPolicy = Self("Referrer-Policy")!
 }

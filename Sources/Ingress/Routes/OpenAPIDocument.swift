@@ -16,6 +16,7 @@ enum OpenAPIDocument {
               "post": {
                 "summary": "Open a ticket (clients)",
                 "operationId": "createTicket",
+                "x-roles": ["client"],
                 "parameters": [
                   {"$ref": "#/components/parameters/IdempotencyKey"},
                   {"$ref": "#/components/parameters/Prefer"}
@@ -34,6 +35,7 @@ enum OpenAPIDocument {
                   "413": {"$ref": "#/components/responses/Problem"},
                   "415": {"$ref": "#/components/responses/Problem"},
                   "422": {"$ref": "#/components/responses/Problem"},
+                  "429": {"description": "Too many commands from this user", "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
                   "503": {"$ref": "#/components/responses/Problem"}
                 }
               }
@@ -42,10 +44,12 @@ enum OpenAPIDocument {
               "get": {
                 "summary": "One ticket (owner, administrators, managers)",
                 "operationId": "getTicket",
+                "x-roles": ["administrator", "client", "manager"],
                 "parameters": [{"$ref": "#/components/parameters/Id"}],
                 "responses": {
                   "200": {"description": "The ticket", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ticket"}}}},
                   "401": {"$ref": "#/components/responses/Problem"},
+                  "403": {"$ref": "#/components/responses/Problem"},
                   "404": {"$ref": "#/components/responses/Problem"},
                   "503": {"$ref": "#/components/responses/Problem"}
                 }
@@ -55,11 +59,28 @@ enum OpenAPIDocument {
               "get": {
                 "summary": "The outcome of a command (its issuer only)",
                 "operationId": "getCommand",
+                "x-roles": ["administrator", "client", "manager"],
                 "parameters": [{"$ref": "#/components/parameters/Id"}],
                 "responses": {
                   "200": {"description": "accepted, done or rejected", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CommandStatus"}}}},
                   "401": {"$ref": "#/components/responses/Problem"},
+                  "403": {"$ref": "#/components/responses/Problem"},
                   "404": {"$ref": "#/components/responses/Problem"},
+                  "503": {"$ref": "#/components/responses/Problem"}
+                }
+              }
+            },
+            "/api/v1/administrators": {
+              "get": {
+                "summary": "Administrators with availability and current load, by name (managers)",
+                "operationId": "listAdministrators",
+                "x-roles": ["manager"],
+                "parameters": [{"$ref": "#/components/parameters/Limit"}, {"$ref": "#/components/parameters/Cursor"}],
+                "responses": {
+                  "200": {"description": "One page", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AdministratorPage"}}}},
+                  "400": {"$ref": "#/components/responses/Problem"},
+                  "401": {"$ref": "#/components/responses/Problem"},
+                  "403": {"$ref": "#/components/responses/Problem"},
                   "503": {"$ref": "#/components/responses/Problem"}
                 }
               }
@@ -74,6 +95,8 @@ enum OpenAPIDocument {
             "parameters": {
               "Id": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}},
               "IdempotencyKey": {"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string", "minLength": 1, "maxLength": 255}},
+              "Limit": {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+              "Cursor": {"name": "cursor", "in": "query", "required": false, "description": "nextCursor of the previous page", "schema": {"type": "string"}},
               "Prefer": {"name": "Prefer", "in": "header", "required": false, "description": "wait=N (N ≤ 10 seconds)", "schema": {"type": "string"}}
             },
             "responses": {
@@ -117,6 +140,26 @@ enum OpenAPIDocument {
                   "createdAt": {"type": "string", "format": "date-time"},
                   "updatedAt": {"type": "string", "format": "date-time"},
                   "version": {"type": "integer"}
+                }
+              },
+              "Administrator": {
+                "type": "object",
+                "required": ["id", "name", "available", "load", "firstSeenAt", "lastSeenAt"],
+                "properties": {
+                  "id": {"type": "string"},
+                  "name": {"type": "string"},
+                  "available": {"type": "boolean"},
+                  "load": {"type": "integer", "description": "Tickets assigned, in progress or waiting for the client"},
+                  "firstSeenAt": {"type": "string", "format": "date-time"},
+                  "lastSeenAt": {"type": "string", "format": "date-time"}
+                }
+              },
+              "AdministratorPage": {
+                "type": "object",
+                "required": ["items", "nextCursor"],
+                "properties": {
+                  "items": {"type": "array", "items": {"$ref": "#/components/schemas/Administrator"}},
+                  "nextCursor": {"type": ["string", "null"]}
                 }
               },
               "Accepted": {

@@ -14,15 +14,13 @@ struct TicketRoutes: Sendable {
     ]
 
     func register(on api: RouterGroup<SopzRequestContext>) {
-        api.post("tickets", use: create)
-        api.get("tickets/:id", use: show)
+        api.on(AccessMatrix.createTicket, use: create)
+        api.on(AccessMatrix.showTicket, use: show)
     }
 
     /// POST /api/v1/tickets — clients open a ticket. 202 once RabbitMQ confirmed the command;
     /// with `Prefer: wait=N`, 201 with the ticket when it was applied in time.
-    @Sendable func create(_ request: Request, context: SopzRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        guard user.has(.client) else { throw Problem.forbidden("only clients open tickets") }
+    @Sendable func create(_ request: Request, context: SopzRequestContext, user: User) async throws -> Response {
         let idempotencyKey = try CommandGateway.validIdempotencyKey(request.headers[.idempotencyKey])
         let newTicket = try await StrictJSON.decode(
             NewTicket.self, from: request, context: context, allowedFields: Self.createFields)
@@ -34,8 +32,7 @@ struct TicketRoutes: Sendable {
     }
 
     /// GET /api/v1/tickets/{id} — the ticket, if the caller may see it (else 404).
-    @Sendable func show(_ request: Request, context: SopzRequestContext) async throws -> Response {
-        let user = try context.requireUser()
+    @Sendable func show(_ request: Request, context: SopzRequestContext, user: User) async throws -> Response {
         guard let id = context.parameters.get("id").flatMap(TicketID.init) else {
             throw Problem.notFound("the ticket")
         }

@@ -29,4 +29,7 @@ public enum TicketStatus: String, Sendable, Codable, CaseIterable {
     public var isCancellable: Bool { canMove(to: .cancelled) }
 
     public var isFinal: Bool { allowedNext.isEmpty }
+
+    /// The statuses that count towards the assignee's load: taken on, not yet resolved or ended.
+    public static let inHand: Set<TicketStatus> = [.assigned, .inProgress, .waitingForClient]
 }

@@ -37,14 +37,21 @@ struct TestSystem: Sendable {
 
     /// Starts everything, runs `body`, shuts everything down gracefully.
     static func run(
-        dispatcher: Bool = true, notifier: Bool = false, _ body: @escaping @Sendable (TestSystem) async throws -> Void
+        dispatcher: Bool = true, notifier: Bool = false, ingress extraSettings: [String: String] = [:],
+        _ body: @escaping @Sendable (TestSystem) async throws -> Void
     ) async throws {
         let settings = try TestEnvironment.settings()
         let logger = TestEnvironment.logger("test")
         let issuerURL = "https://localhost:\(issuerPort)\(DevIssuer.realmPath)"
-        let core = IngressCore.make(
-            shared: settings, issuer: issuerURL, audience: audience, clockSkew: 30,
-            commandIDSecret: Array(repeating: 42, count: 32), maxBodyBytes: 65_536, logger: logger)
+        let ingressSettings = try IngressSettings(
+            environment: [
+                "SOPZ_TLS_CERT": TestEnvironment.certificateFile, "SOPZ_TLS_KEY": TestEnvironment.keyFile,
+                "SOPZ_OIDC_ISSUER": issuerURL, "SOPZ_OIDC_AUDIENCE": audience,
+                "SOPZ_COMMAND_ID_SECRET": String(repeating: "2a", count: 32),
+                // Tests send many commands as one user; the rate limit has its own test.
+                "SOPZ_COMMAND_RATE_PER_MINUTE": "0",
+            ].merging(extraSettings) { $1 }, shared: settings)
+        let core = IngressCore.make(shared: settings, settings: ingressSettings, logger: logger)
         let dependencies = core.dependencies
         let signingKey = ES256PrivateKey()
         let issuer = try await DevIssuer(devMode: true, issuer: issuerURL, audience: audience, key: signingKey)

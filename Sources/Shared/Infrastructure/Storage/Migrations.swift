@@ -78,7 +78,22 @@ public enum Migrations {
                     occurred_at timestamptz NOT NULL
                 )
                 """,
-            ])
+            ]),
+        Migration(
+            version: 2, name: "administrators known from sign-in",
+            statements: [
+                """
+                CREATE TABLE administrators (
+                    id text PRIMARY KEY,
+                    name text NOT NULL,
+                    available boolean NOT NULL DEFAULT true,
+                    first_seen_at timestamptz NOT NULL DEFAULT now(),
+                    last_seen_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                "CREATE INDEX administrators_by_name ON administrators (name, id)",
+                "CREATE INDEX tickets_by_assignee ON tickets (assignee_id, status) WHERE assignee_id IS NOT NULL",
+            ]),
     ]
 
     /// An arbitrary constant naming the migration lock.

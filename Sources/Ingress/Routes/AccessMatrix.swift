@@ -1,0 +1,77 @@
+import HTTPTypes
+import Hummingbird
+import SopzDomain
+
+/// One `/api/v1` operation and who may call it.
+struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+    /// What the path's `:id` names, and who may reach it once the role check passed.
+    enum Resource: Sendable, Hashable {
+        /// Nothing: the role alone decides.
+        case none
+        /// A ticket: its owner and staff (administrators, managers) see it; anyone else gets 404.
+        case ticket
+        /// A command: only the user who issued it sees it; anyone else gets 404.
+        case command
+    }
+
+    let method: HTTPRequest.Method
+    /// Relative to `/api/v1`, in Hummingbird's syntax (`tickets/:id`).
+    let path: String
+    /// Callers need at least one of these roles, else 403 — before any data is looked at.
+    let roles: Set<Role>
+    let resource: Resource
+    /// A valid request body: what the access tests send, so a new endpoint needs no new test code.
+    let exampleBody: String?
+
+    init(
+        _ method: HTTPRequest.Method, _ path: String, roles: Set<Role>, resource: Resource = .none,
+        exampleBody: String? = nil
+    ) {
+        self.method = method
+        self.path = path
+        self.roles = roles
+        self.resource = resource
+        self.exampleBody = exampleBody
+    }
+
+    func admits(_ user: User) -> Bool { !roles.isDisjoint(with: user.roles) }
+
+    var description: String { "\(method.rawValue) /api/v1/\(path)" }
+}
+
+/// Who may do what (architecture §2), declared once. The router registers every `/api/v1`
+/// route through this table (`RouterGroup.on(_:use:)`), and the access tests enumerate it for
+/// every role and owner, so an endpoint added here is enforced and tested by its declaration.
+/// Who may see a resource (`Endpoint.Resource`) is checked again by the handler that loads it,
+/// and the dispatcher re-checks commands where the data lives (`TicketRules`).
+enum AccessMatrix {
+    static let everyone = Set(Role.allCases)
+
+    static let createTicket = Endpoint(
+        .post, "tickets", roles: [.client],
+        exampleBody: #"{"title":"Printer on fire","description":"Third floor, the big one, again."}"#)
+    static let showTicket = Endpoint(.get, "tickets/:id", roles: everyone, resource: .ticket)
+    static let showCommand = Endpoint(.get, "commands/:id", roles: everyone, resource: .command)
+    static let listAdministrators = Endpoint(.get, "administrators", roles: [.manager])
+
+    static let all: [Endpoint] = [createTicket, showTicket, showCommand, listAdministrators]
+}
+
+extension RouterGroup where Context == SopzRequestContext {
+    /// Registers `handler` for `endpoint`. Callers without one of the endpoint's roles get 403
+    /// before the handler runs; the handler receives the authenticated user.
+    @discardableResult
+    func on(
+        _ endpoint: Endpoint,
+        use handler: @escaping @Sendable (Request, SopzRequestContext, User) async throws -> Response
+    ) -> Self {
+        on(RouterPath(endpoint.path), method: endpoint.method) { request, context in
+            let user = try context.requireUser()
+            guard endpoint.admits(user) else {
+                throw Problem.forbidden(
+                    "this needs the role \(endpoint.roles.sorted().map(\.rawValue).joined(separator: " or "))")
+            }
+            return try await handler(request, context, user)
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import Hummingbird
+import SopzDomain
+import SopzInfrastructure
+
+/// `/api/v1/administrators…`: the pool of staff that tickets are assigned to.
+struct AdministratorRoutes: Sendable {
+    let store: AdministratorStore
+
+    func register(on api: RouterGroup<SopzRequestContext>) {
+        api.on(AccessMatrix.listAdministrators, use: list)
+    }
+
+    /// GET /api/v1/administrators — managers see every known administrator with their
+    /// availability and current load, by name.
+    @Sendable func list(_ request: Request, context: SopzRequestContext, user: User) async throws -> Response {
+        let page = try Pagination(request, cursorKeys: 2)
+        let administrators: Page<Administrator>
+        do {
+            administrators = try await store.list(limit: page.limit, after: page.cursor)
+        } catch {
+            throw Problem.unavailable("administrators cannot be read right now")
+        }
+        return try jsonResponse(administrators)
+    }
+}
