@@ -129,9 +129,10 @@ func buildIngress(shared: SharedSettings, settings: IngressSettings, logger: Log
     let tls = try serverTLSConfiguration(certificateFile: settings.certificateFile, keyFile: settings.keyFile)
     var services = core.services
     if shared.devMode {
-        let issuer = try await DevIssuer(
+        var issuer = try await DevIssuer(
             devMode: shared.devMode, issuer: "https://localhost:\(settings.devIssuerPort)\(DevIssuer.realmPath)",
             audience: settings.audience, keyFile: settings.devIssuerKeyFile)
+        issuer.apiURL = "https://localhost:\(settings.port)"
         services.append(
             Application(
                 router: issuer.router(), server: try .http2Upgrade(tlsConfiguration: tls),
@@ -140,7 +141,7 @@ func buildIngress(shared: SharedSettings, settings: IngressSettings, logger: Log
         if settings.issuer == issuer.issuer {
             logger.warning(
                 "DEV MODE: trusting the built-in development issuer with demo users; never use this in production",
-                metadata: ["issuer": "\(issuer.issuer)"])
+                metadata: ["issuer": "\(issuer.issuer)", "sign-in": "\(issuer.issuer)/login"])
         }
     }
     services.append(

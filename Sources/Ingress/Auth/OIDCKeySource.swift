@@ -11,12 +11,19 @@ import Synchronization
 /// a token names an unknown `kid` — at most once per `minimumRefreshInterval`, so a flood of
 /// made-up `kid`s cannot hammer the issuer.
 final class OIDCKeySource: Sendable {
+    /// The verification keys and their `kid`s. (The collection alone would verify a token with
+    /// an unknown `kid` against its first key, hiding that the issuer has rotated.)
+    struct KeySet: Sendable {
+        let collection: JWTKeyCollection
+        let kids: Set<String>
+    }
+
     private struct Cache {
-        var keys: JWTKeyCollection?
+        var keys: KeySet?
         var fetchedAt: ContinuousClock.Instant?
         var lastAttempt: ContinuousClock.Instant?
         /// The fetch under way; concurrent callers join it instead of starting their own.
-        var inFlight: Task<JWTKeyCollection, any Error>?
+        var inFlight: Task<KeySet, any Error>?
     }
 
     let issuer: String
@@ -38,7 +45,7 @@ final class OIDCKeySource: Sendable {
     }
 
     /// The cached keys, fetched first if there are none or they are older than the schedule.
-    func keys() async throws -> JWTKeyCollection {
+    func keys() async throws -> KeySet {
         let (cached, fetchedAt) = cache.withLock { ($0.keys, $0.fetchedAt) }
         if let cached, let fetchedAt, ContinuousClock.now - fetchedAt < refreshInterval { return cached }
         do {
@@ -52,7 +59,7 @@ final class OIDCKeySource: Sendable {
 
     /// Fetches the keys again (for an unknown `kid`) unless that was done very recently;
     /// nil when rate-limited.
-    func refresh() async throws -> JWTKeyCollection? {
+    func refresh() async throws -> KeySet? {
         let allowed = cache.withLock { cache -> Bool in
             if cache.inFlight != nil { return true }
             if let last = cache.lastAttempt, ContinuousClock.now - last < minimumRefreshInterval { return false }
@@ -62,7 +69,7 @@ final class OIDCKeySource: Sendable {
         return try await sharedFetch()
     }
 
-    private func sharedFetch() async throws -> JWTKeyCollection {
+    private func sharedFetch() async throws -> KeySet {
         let task = cache.withLock { cache in
             if let running = cache.inFlight { return running }
             cache.lastAttempt = .now
@@ -92,7 +99,7 @@ final class OIDCKeySource: Sendable {
         let jwks_uri: String
     }
 
-    private func fetch() async throws -> JWTKeyCollection {
+    private func fetch() async throws -> KeySet {
         let discovery = try await getJSON(Discovery.self, from: issuer + "/.well-known/openid-configuration")
         guard discovery.issuer == issuer else {
             throw OIDCError("discovery names issuer \(discovery.issuer), expected \(issuer)")
@@ -102,7 +109,7 @@ final class OIDCKeySource: Sendable {
         }
         let jwks = try await getJSON(JWKS.self, from: discovery.jwks_uri)
         let keys = JWTKeyCollection()
-        var added = 0
+        var kids = Set<String>()
         for key in jwks.keys {
             // RS256 and ES256 only: a key of another type or algorithm is skipped, so a token
             // can never be checked with an algorithm we did not choose.
@@ -115,12 +122,12 @@ final class OIDCKeySource: Sendable {
             default:
                 continue
             }
-            guard key.keyIdentifier != nil else { continue }
-            _ = try await keys.add(jwk: key)
-            added += 1
+            guard let kid = key.keyIdentifier else { continue }
+            _ = try await keys.add(jwk: key, isDefault: false)
+            kids.insert(kid.string)
         }
-        guard added > 0 else { throw OIDCError("the issuer publishes no RS256 or ES256 signing key") }
-        return keys
+        guard !kids.isEmpty else { throw OIDCError("the issuer publishes no RS256 or ES256 signing key") }
+        return KeySet(collection: keys, kids: kids)
     }
 
     private func getJSON<T: Decodable>(_ type: T.Type, from url: String) async throws -> T {

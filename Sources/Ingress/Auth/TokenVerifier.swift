@@ -31,8 +31,8 @@ struct TokenVerifier: Sendable {
         guard let alg = header.alg, ["RS256", "ES256"].contains(alg) else {
             throw Problem.unauthorized("the token must be signed with RS256 or ES256")
         }
-        guard header.kid != nil else { throw Problem.unauthorized("the token names no key (kid)") }
-        let claims = try await verifySignature(token)
+        guard let kid = header.kid else { throw Problem.unauthorized("the token names no key (kid)") }
+        let claims = try await verifySignature(token, kid: kid)
         guard claims.iss.value == keySource.issuer else { throw Problem.unauthorized("the token has the wrong issuer") }
         let audiences = claims.aud?.value ?? []
         guard audiences.contains(audience) || claims.azp == audience else {
@@ -55,23 +55,22 @@ struct TokenVerifier: Sendable {
         }
     }
 
-    private func verifySignature(_ token: String) async throws -> AccessTokenClaims {
+    private func verifySignature(_ token: String, kid: String) async throws -> AccessTokenClaims {
+        var keys: OIDCKeySource.KeySet
         do {
-            return try await keySource.keys().verify(token, as: AccessTokenClaims.self)
-        } catch let error as JWTError where error.errorType == .unknownKID {
-            // The issuer may have rotated its keys: refetch (rate-limited) and try once more.
-            guard let keys = try? await keySource.refresh() else {
+            keys = try await keySource.keys()
+        } catch {
+            throw Problem.unavailable("the identity provider cannot be reached")
+        }
+        if !keys.kids.contains(kid) {
+            // The issuer may have rotated its keys: refetch (rate-limited) and look again.
+            guard let fresh = try? await keySource.refresh(), fresh.kids.contains(kid) else {
                 throw Problem.unauthorized("the token was signed with an unknown key")
             }
-            do {
-                return try await keys.verify(token, as: AccessTokenClaims.self)
-            } catch {
-                throw Problem.unauthorized("the token's signature is not valid")
-            }
-        } catch let problem as Problem {
-            throw problem
-        } catch is OIDCError {
-            throw Problem.unavailable("the identity provider cannot be reached")
+            keys = fresh
+        }
+        do {
+            return try await keys.collection.verify(token, as: AccessTokenClaims.self)
         } catch {
             throw Problem.unauthorized("the token's signature is not valid")
         }

@@ -4,6 +4,7 @@ import Hummingbird
 import JWTKit
 import NIOCore
 import SopzDomain
+import Synchronization
 
 /// A minimal OpenID Connect issuer for development: discovery, JWKS and a password-grant token
 /// endpoint for the demo users, signing ES256 with a key generated on first start.
@@ -15,10 +16,13 @@ struct DevIssuer: Sendable {
 
     let issuer: String
     let audience: String
-    let keyID: String
-    private let publicJWK: JWK
-    private let signer: JWTKeyCollection
+    private let keys: SigningKeys
     var tokenLifetime: TimeInterval = 3_600
+    /// Where the API is, for the curl lines on the sign-in page.
+    var apiURL = "https://localhost:8443"
+
+    /// The key that signs new tokens now.
+    var keyID: String { keys.current }
 
     /// Loads (or creates, mode 0600) the signing key at `keyFile`.
     init(devMode: Bool, issuer: String, audience: String, keyFile: String) async throws {
@@ -46,15 +50,16 @@ struct DevIssuer: Sendable {
         guard devMode else {
             throw DevIssuerError("the development issuer refuses to start outside dev mode (SOPZ_DEV_MODE=1)")
         }
-        guard let parameters = key.publicKey.parameters else { throw DevIssuerError("unusable signing key") }
         self.issuer = issuer
         self.audience = audience
-        keyID = SHA256.hash(data: Data(key.publicKey.pemRepresentation.utf8)).prefix(8)
-            .map { String(format: "%02x", $0) }.joined()
-        publicJWK = JWK.ecdsa(
-            .es256, identifier: JWKIdentifier(string: keyID), x: parameters.x, y: parameters.y, curve: .p256)
-        signer = JWTKeyCollection()
-        await signer.add(ecdsa: key, kid: JWKIdentifier(string: keyID))
+        keys = SigningKeys()
+        try await keys.add(key, keepingPrevious: false)
+    }
+
+    /// Signs new tokens with a fresh key from now on, publishing it next to the previous one
+    /// (tokens already issued stay verifiable), as Keycloak does when keys are rotated.
+    func rotateKey() async throws {
+        try await keys.add(ES256PrivateKey(), keepingPrevious: true)
     }
 
     /// A signed access token for a demo user, as Keycloak would issue it.
@@ -64,7 +69,7 @@ struct DevIssuer: Sendable {
             exp: .init(value: now.addingTimeInterval(tokenLifetime)), nbf: .init(value: now.addingTimeInterval(-1)),
             iat: .init(value: now), name: user.name, preferredUsername: user.username,
             realmAccess: .init(roles: user.roles.map(\.rawValue).sorted()), resourceAccess: nil)
-        return try await signer.sign(claims, kid: JWKIdentifier(string: keyID))
+        return try await keys.signer.sign(claims, kid: JWKIdentifier(string: keys.current))
     }
 
     // MARK: HTTP
@@ -81,10 +86,23 @@ struct DevIssuer: Sendable {
             ])
         }
         realm.get("protocol/openid-connect/certs") { _, _ in
-            try jsonResponse(JWKS(keys: [publicJWK]))
+            try jsonResponse(JWKS(keys: keys.published))
         }
         realm.post("protocol/openid-connect/token") { request, context in
             try await tokenResponse(request, context: context)
+        }
+        let loginPath = Self.realmPath + "/login"
+        realm.get("login") { _, _ in LoginPage.response(LoginPage.form(action: loginPath)) }
+        realm.post("login") { request, _ in
+            let form = Self.parseForm(String(buffer: try await request.body.collect(upTo: 16_384)))
+            guard let user = DemoUser.all.first(where: { $0.username == form["username"] }),
+                form["password"] == DemoUser.password
+            else {
+                return LoginPage.response(
+                    LoginPage.form(action: loginPath, error: "Unknown user or wrong password."), status: .unauthorized)
+            }
+            return LoginPage.response(
+                LoginPage.signedIn(user, token: try await token(for: user), lifetime: tokenLifetime, apiURL: apiURL))
         }
         return router
     }
@@ -118,6 +136,33 @@ struct DevIssuer: Sendable {
             if parts.count == 2 { fields[parts[0]] = parts[1] }
         }
         return fields
+    }
+}
+
+/// The issuer's keys: the one that signs, and the public keys published in the JWKS.
+final class SigningKeys: Sendable {
+    private struct State {
+        var current = ""
+        var published: [JWK] = []
+    }
+
+    let signer = JWTKeyCollection()
+    private let state = Mutex(State())
+
+    var current: String { state.withLock { $0.current } }
+    var published: [JWK] { state.withLock { $0.published } }
+
+    func add(_ key: ES256PrivateKey, keepingPrevious: Bool) async throws {
+        guard let parameters = key.publicKey.parameters else { throw DevIssuerError("unusable signing key") }
+        let keyID = SHA256.hash(data: Data(key.publicKey.pemRepresentation.utf8)).prefix(8)
+            .map { String(format: "%02x", $0) }.joined()
+        await signer.add(ecdsa: key, kid: JWKIdentifier(string: keyID))
+        let jwk = JWK.ecdsa(
+            .es256, identifier: JWKIdentifier(string: keyID), x: parameters.x, y: parameters.y, curve: .p256)
+        state.withLock { state in
+            state.published = [jwk] + (keepingPrevious ? state.published.prefix(1) : [])
+            state.current = keyID
+        }
     }
 }
 
