@@ -7,12 +7,14 @@ import Testing
 
 extension Integration {
     @Suite struct DispatcherTests {
-        func envelope(title: String = "Printer jams") -> CommandEnvelope {
+        func envelope(
+            title: String = "Printer jams", issuer: User = User(id: "client-\(UUID())", name: "C", roles: [.client]),
+            ticketID: TicketID? = nil
+        ) -> CommandEnvelope {
             let commandID = CommandID(UUID())
             return CommandEnvelope(
-                commandID: commandID, issuedAt: Date(),
-                issuer: User(id: "client-\(UUID())", name: "C", roles: [.client]),
-                ticketID: TicketID(DerivedID.uuid(from: commandID.rawValue, label: "ticket")),
+                commandID: commandID, issuedAt: Date(), issuer: issuer,
+                ticketID: ticketID ?? TicketID(DerivedID.uuid(from: commandID.rawValue, label: "ticket")),
                 command: .create(NewTicket(title: title, description: "d")))
         }
 
@@ -40,6 +42,34 @@ extension Integration {
                 #expect(try await system.eventCount(command: command.commandID) == 1)
                 let record = try #require(try await system.store.command(command.commandID))
                 #expect(record.status == .done)
+            }
+        }
+
+        /// Commands that did not come through the ingress (forged, or replayed with a new id) are
+        /// judged again where the data lives: the ingress's checks are not the only line.
+        @Test func forgedCommandsAreRejectedWhereTheDataLives() async throws {
+            try await TestSystem.run { system in
+                let administrator = User(id: "admin-\(UUID())", name: "A", roles: [.administrator])
+                let notAClient = envelope(issuer: administrator)
+                let original = envelope()
+                let hijack = envelope(
+                    title: "Mine now", issuer: User(id: "thief-\(UUID())", name: "T", roles: [.client]),
+                    ticketID: original.ticketID)
+                try await system.publisher.publish(try message(notAClient))
+                try await system.publisher.publish(try message(original))
+                try await eventually("the original is applied") { try await system.ticketCount(original.ticketID) == 1 }
+                try await system.publisher.publish(try message(hijack))
+                for command in [notAClient, hijack] {
+                    try await eventually("the forged command is judged") {
+                        try await system.store.command(command.commandID) != nil
+                    }
+                }
+                #expect(try await system.store.command(notAClient.commandID)?.rejection?.code == .forbidden)
+                #expect(try await system.ticketCount(notAClient.ticketID) == 0)
+                #expect(try await system.store.command(hijack.commandID)?.rejection?.code == .conflict)
+                let ticket = try #require(try await system.store.ticket(original.ticketID))
+                #expect(ticket.ownerID == original.issuer.id)
+                #expect(ticket.title == "Printer jams")
             }
         }
 

@@ -91,10 +91,11 @@ extension Integration {
         @Test func aDispatcherKilledBetweenConsumeAndAckLosesNothingAndDoublesNothing() async throws {
             try await TestSystem.run(dispatcher: false) { system in
                 let commands = envelopes(20)
-                let dispatcher = Locked<DispatcherProcess?>(nil)
+                let dispatcher = Locked<SopzProcess?>(nil)
                 defer { dispatcher.value?.kill() }
                 try await withDispatcherBlockedMidTransaction(
-                    system, publishing: commands, startDispatcher: { dispatcher.set(try DispatcherProcess.start()) },
+                    system, publishing: commands,
+                    startDispatcher: { dispatcher.set(try SopzProcess.start("sopz-dispatcher")) },
                     whileBlocked: { dispatcher.value?.kill() })
                 // A fresh dispatcher receives the redelivered commands and applies each once.
                 let logger = TestEnvironment.logger("dispatcher")
@@ -231,28 +232,5 @@ extension Integration {
                 #expect(event.routingKey == "ticket.created")
             }
         }
-    }
-}
-
-/// A dispatcher in its own process, for tests that kill it.
-struct DispatcherProcess: Sendable {
-    let process: Process
-
-    static func start() throws -> DispatcherProcess {
-        guard let folder = TestEnvironment.environment["SOPZ_TEST_BIN"] else { throw TestEnvironment.Missing() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: folder).appendingPathComponent("sopz-dispatcher")
-        var environment = TestEnvironment.environment
-        environment["LLVM_PROFILE_FILE"] = "/dev/null"
-        environment["SOPZ_LOG_LEVEL"] = "error"
-        process.environment = environment
-        try process.run()
-        return DispatcherProcess(process: process)
-    }
-
-    func kill() {
-        guard process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
     }
 }
