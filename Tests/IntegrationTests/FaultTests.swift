@@ -73,16 +73,22 @@ extension Integration {
                     }
                 }
                 await locked.wait()
-                try await publish(commands, with: system.publisher)
-                group.addTask { try await startDispatcher() }
-                try await eventually("the dispatcher is blocked inside a transaction") {
-                    try await system.count(
-                        """
-                        SELECT count(*)::bigint FROM pg_stat_activity
-                        WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO commands%'
-                        """) > 0
+                do {
+                    try await publish(commands, with: system.publisher)
+                    group.addTask { try await startDispatcher() }
+                    // The dispatcher's first statement records the command id: it waits for the lock.
+                    try await eventually("the dispatcher is blocked inside a transaction") {
+                        try await system.count(
+                            """
+                            SELECT count(*)::bigint FROM pg_stat_activity
+                            WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO commands%'
+                            """) > 0
+                    }
+                    try await whileBlocked()
+                } catch {
+                    release.open()  // never leave the table locked behind a failed test
+                    throw error
                 }
-                try await whileBlocked()
                 release.open()
                 try await group.waitForAll()
             }

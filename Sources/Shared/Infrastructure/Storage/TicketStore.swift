@@ -67,18 +67,25 @@ public struct TicketStore: Sendable {
     ) async throws -> ApplyOutcome {
         let commandID = envelope.commandID.rawValue
         let ticketID = envelope.ticketID.rawValue
-        let firstTime = try await connection.query(
+        // One round trip records the command id (a duplicate stops here) and locks and loads
+        // the ticket. The lateral join yields one row even when there is no ticket yet.
+        let rows = try await connection.query(
             """
-            INSERT INTO commands (id, issuer_id, type, ticket_id, status)
-            VALUES (\(commandID), \(envelope.issuer.id), \(envelope.command.type), \(ticketID), 'done')
-            ON CONFLICT (id) DO NOTHING RETURNING id
+            WITH recorded AS (
+                INSERT INTO commands (id, issuer_id, type, ticket_id, status)
+                VALUES (\(commandID), \(envelope.issuer.id), \(envelope.command.type), \(ticketID), 'done')
+                ON CONFLICT (id) DO NOTHING RETURNING id
+            )
+            SELECT (SELECT count(*) FROM recorded)::int8, t.*
+            FROM (SELECT 1) AS one
+            LEFT JOIN LATERAL (
+                SELECT \(unescaped: Self.ticketColumns) FROM tickets WHERE id = \(ticketID) FOR UPDATE
+            ) AS t ON true
             """, logger: logger
         ).collect()
-        guard !firstTime.isEmpty else { return .duplicate }
-
-        let current = try await connection.query(
-            "SELECT \(unescaped: Self.ticketColumns) FROM tickets WHERE id = \(ticketID) FOR UPDATE", logger: logger
-        ).collect().first.map(Self.ticket(from:))
+        guard let row = rows.first else { return .duplicate }
+        let (recorded, current) = try Self.recordedAndTicket(from: row)
+        guard recorded else { return .duplicate }
 
         switch decide(envelope, current, now) {
         case .retryLater(let reason):
@@ -168,6 +175,29 @@ public struct TicketStore: Sendable {
         id, owner_id, owner_name, title, description, category, refund::text, status, assignee_id, \
         created_at, updated_at, version
         """
+
+    /// Whether the command id was recorded just now (count 1), and the ticket in the other
+    /// columns (nil when they are NULL: no such ticket yet).
+    static func recordedAndTicket(from row: PostgresRow) throws -> (recorded: Bool, ticket: Ticket?) {
+        let (
+            recorded, id, ownerID, ownerName, title, description, category, refund, status, assignee, created, updated,
+            version
+        ) = try row.decode(
+            (
+                Int, UUID?, String?, String?, String?, String?, String?, String?, String?, String?, Date?, Date?,
+                Int?
+            ).self)
+        guard let id, let ownerID, let ownerName, let title, let description, let status, let created, let updated,
+            let version
+        else { return (recorded > 0, nil) }
+        let ticket = Ticket(
+            id: TicketID(id), ownerID: ownerID, ownerName: ownerName, title: title, description: description,
+            category: category,
+            refund: try refund.map { try JSONCoding.decoder().decode(RefundRequest.self, from: Data($0.utf8)) },
+            status: TicketStatus(rawValue: status) ?? .new, assigneeID: assignee, createdAt: created,
+            updatedAt: updated, version: version)
+        return (recorded > 0, ticket)
+    }
 
     static func ticket(from row: PostgresRow) throws -> Ticket {
         let (
