@@ -44,7 +44,9 @@ public struct OutboxStore: Sendable {
             }
             guard !rows.isEmpty else { return 0 }
             try await publish(rows)
-            try await connection.query("DELETE FROM outbox WHERE id = ANY(\(rows.map(\.id)))", logger: logger)
+            _ = try await connection.query(
+                "DELETE FROM outbox WHERE id = ANY(\(rows.map(\.id)))", logger: logger
+            ).collect()
             return rows.count
         }
     }
