@@ -16,7 +16,8 @@ enum Settlement: Equatable {
 
 /// Applies one delivered command to PostgreSQL, retrying what is worth retrying.
 struct CommandProcessor: Sendable {
-    let store: TicketStore
+    /// Applies one command in a committed transaction (batched with others by `CommandBatcher`).
+    let apply: @Sendable (CommandEnvelope) async throws -> ApplyOutcome
     let notifications: CommitNotifications
     let logger: Logger
     /// Attempts (including deliveries before this one) before a command is dead-lettered.
@@ -45,7 +46,7 @@ struct CommandProcessor: Sendable {
             let delay: Double
             do {
                 outageBackoff.reset()
-                switch try await store.apply(envelope) {
+                switch try await apply(envelope) {
                 case .applied, .rejected:
                     notifications.finished(envelope.commandID)
                     return .ack

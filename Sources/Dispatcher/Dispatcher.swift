@@ -25,6 +25,11 @@ struct DispatcherOptions: Sendable {
     var concurrency = 16
     /// `SOPZ_DISPATCHER_MAX_ATTEMPTS`: attempts before a command is dead-lettered (default 8).
     var maxAttempts = 8
+    /// `SOPZ_DISPATCHER_MAX_BATCH`: commands applied in one transaction at most (default 32; 1
+    /// applies each on its own).
+    var maxBatch = 32
+    /// `SOPZ_DISPATCHER_BATCH_LANES`: transactions with batches running side by side (default 4).
+    var batchLanes = 4
 
     init() {}
 
@@ -32,23 +37,28 @@ struct DispatcherOptions: Sendable {
         prefetch = try environment.integer("SOPZ_DISPATCHER_PREFETCH", default: prefetch, in: 1...1000)
         concurrency = try environment.integer("SOPZ_DISPATCHER_CONCURRENCY", default: concurrency, in: 1...500)
         maxAttempts = try environment.integer("SOPZ_DISPATCHER_MAX_ATTEMPTS", default: maxAttempts, in: 1...100)
+        maxBatch = try environment.integer("SOPZ_DISPATCHER_MAX_BATCH", default: maxBatch, in: 1...1000)
+        batchLanes = try environment.integer("SOPZ_DISPATCHER_BATCH_LANES", default: batchLanes, in: 1...100)
     }
 }
 
-/// Composes the dispatcher: database pool, migrations, publisher (dead letters), consumer and
-/// the consuming service, in start order (they stop in reverse).
+/// Composes the dispatcher: database pool, migrations, publisher (dead letters), consumer, the
+/// batcher (group commit) and the consuming service, in start order (they stop in reverse).
 func buildDispatcher(settings: SharedSettings, options: DispatcherOptions, logger: Logger) -> ServiceGroup {
     let client = PostgresClient(configuration: settings.database.clientConfiguration(), backgroundLogger: logger)
     let publisher = AMQPPublisher(configuration: settings.amqp, logger: logger)
     let consumer = AMQPConsumer(
         configuration: settings.amqp, queue: Topology.dispatcherQueue, prefetch: options.prefetch, logger: logger)
     let notifications = CommitNotifications(client: client, logger: logger)
-    var processor = CommandProcessor(
-        store: TicketStore(client: client, logger: logger), notifications: notifications, logger: logger)
+    let batcher = CommandBatcher(
+        store: TicketStore(client: client, logger: logger), maxBatch: options.maxBatch, lanes: options.batchLanes)
+    var processor = CommandProcessor(apply: batcher.apply, notifications: notifications, logger: logger)
     processor.maxAttempts = options.maxAttempts
     let migrations = MigrationService(client: client, logger: logger)
     let service = DispatcherService(
         consumer: consumer, publisher: publisher, processor: processor, concurrency: options.concurrency,
         schemaReady: migrations.ready, logger: logger)
-    return ServiceGroup.sopz([client, migrations, notifications, publisher, consumer, service], logger: logger)
+    // The batcher stops after the consuming service has drained (services stop in reverse).
+    return ServiceGroup.sopz(
+        [client, migrations, notifications, publisher, consumer, batcher, service], logger: logger)
 }

@@ -73,6 +73,56 @@ extension Integration {
             }
         }
 
+        /// Group commit: one transaction, each command judged in order as if alone.
+        @Test func aBatchAppliesEachCommandAsIfAlone() async throws {
+            try await TestSystem.run(dispatcher: false) { system in
+                let first = envelope()
+                let takeover = envelope(
+                    issuer: User(id: "other-\(UUID())", name: "O", roles: [.client]), ticketID: first.ticketID)
+                let invalid = envelope(title: " ")
+                let early = envelope()
+                let outcomes = try await system.store.apply(batch: [first, first, takeover, invalid, early]) {
+                    envelope, ticket, now in
+                    envelope == early
+                        ? .retryLater(reason: "not yet") : TicketRules.decide(envelope, on: ticket, now: now)
+                }
+                #expect(outcomes.count == 5)
+                guard case .applied(let ticket) = outcomes[0] else { throw TimedOut(description: "\(outcomes[0])") }
+                #expect(ticket.id == first.ticketID)
+                #expect(outcomes[1] == .duplicate)
+                guard case .rejected(let conflict) = outcomes[2], case .rejected(let bad) = outcomes[3] else {
+                    throw TimedOut(description: "\(outcomes)")
+                }
+                #expect(conflict.code == .conflict)
+                #expect(bad.code == .invalidInput)
+                #expect(outcomes[4] == .retryLater(reason: "not yet"))
+                #expect(try await system.ticketCount(first.ticketID) == 1)
+                #expect(try await system.eventCount(command: first.commandID) == 1)
+                #expect(try await system.store.command(invalid.commandID)?.status == .rejected)
+                #expect(try await system.store.command(early.commandID) == nil)  // its record was taken back
+            }
+        }
+
+        @Test func aFailingBatchCommitsNothing() async throws {
+            try await TestSystem.run(dispatcher: false) { (system: TestSystem) async throws in
+                let good = envelope()
+                let broken = envelope()
+                let decide: @Sendable (CommandEnvelope, Ticket?, Date) -> TicketDecision = { envelope, ticket, now in
+                    let decision = TicketRules.decide(envelope, on: ticket, now: now)
+                    guard envelope == broken, case .accept(let events, let ticket) = decision else { return decision }
+                    // An event numbered like one already stored: the event store refuses it.
+                    let clash = TicketEvent(
+                        id: events[0].id, ticketID: good.ticketID, version: 1, occurredAt: now,
+                        actorID: "x", commandID: broken.commandID, change: events[0].change)
+                    return .accept(events: [clash], ticket: ticket)
+                }
+                let outcomes = try? await system.store.apply(batch: [good, broken], decide: decide)
+                #expect(outcomes == nil, "the batch must fail")
+                #expect(try await system.ticketCount(good.ticketID) == 0)
+                #expect(try await system.store.command(good.commandID) == nil)
+            }
+        }
+
         @Test func aRejectedCommandIsRecordedWithItsReason() async throws {
             try await TestSystem.run { system in
                 let command = envelope(title: "   ")

@@ -59,6 +59,30 @@ public struct TicketStore: Sendable {
         }
     }
 
+    /// Applies several commands in one transaction — one BEGIN and one COMMIT (one WAL flush)
+    /// for all of them — in order, so later commands see earlier ones. A command that must be
+    /// retried later has its record removed again; the others stand. Any error fails the whole
+    /// batch and nothing is committed: the caller then applies the commands one by one.
+    public func apply(
+        batch envelopes: [CommandEnvelope], now: Date = Date(),
+        decide: @Sendable (CommandEnvelope, Ticket?, Date) -> TicketDecision = TicketRules.decide
+    ) async throws -> [ApplyOutcome] {
+        try await client.withTransaction(logger: logger) { connection in
+            var outcomes: [ApplyOutcome] = []
+            for envelope in envelopes {
+                do {
+                    outcomes.append(try await apply(envelope, now: now, decide: decide, on: connection))
+                } catch let retry as RetryLater {
+                    _ = try await connection.query(
+                        "DELETE FROM commands WHERE id = \(envelope.commandID.rawValue)", logger: logger
+                    ).collect()
+                    outcomes.append(.retryLater(reason: retry.reason))
+                }
+            }
+            return outcomes
+        }
+    }
+
     private struct RetryLater: Error { let reason: String }
 
     private func apply(
@@ -92,9 +116,10 @@ public struct TicketStore: Sendable {
             throw RetryLater(reason: reason)
         case .reject(let rejection):
             let problem = String(decoding: try JSONCoding.encoder().encode(rejection), as: UTF8.self)
-            try await connection.query(
+            _ = try await connection.query(
                 "UPDATE commands SET status = 'rejected', problem = \(problem)::jsonb WHERE id = \(commandID)",
-                logger: logger)
+                logger: logger
+            ).collect()
             return .rejected(rejection)
         case .accept(let events, let ticket):
             try await write(ticket, events: events, on: connection)
@@ -104,7 +129,9 @@ public struct TicketStore: Sendable {
 
     /// Writes the ticket (the row is locked already, so an upsert is safe), its events and their
     /// outbox rows in one statement: one round trip, not one per row. (No NOTIFY in here: see
-    /// `CommitNotifications`.)
+    /// `CommitNotifications`.) The result is read to the end: postgres-nio reports an error that
+    /// arrives after the row description only there, and PostgreSQL answers COMMIT on a failed
+    /// transaction with a silent rollback — an unread error would ack a command never stored.
     private func write(
         _ ticket: Ticket, events: [TicketEvent], on connection: PostgresConnection
     ) async throws {
@@ -118,7 +145,7 @@ public struct TicketStore: Sendable {
         let actors = events.map(\.actorID)
         let commandIDs = events.map { $0.commandID.rawValue }
         let times = events.map(\.occurredAt)
-        try await connection.query(
+        _ = try await connection.query(
             """
             WITH ticket_write AS (
                 INSERT INTO tickets (id, owner_id, owner_name, title, description, category, refund, status,
@@ -143,7 +170,8 @@ public struct TicketStore: Sendable {
                 FROM new_events
             )
             SELECT count(*) FROM new_events
-            """, logger: logger)
+            """, logger: logger
+        ).collect()
     }
 
     // MARK: Reads
