@@ -21,15 +21,17 @@ struct Dispatcher {
 struct DispatcherOptions: Sendable {
     /// `SOPZ_DISPATCHER_PREFETCH`: unacked deliveries RabbitMQ hands this process (default 64).
     var prefetch = 64
-    /// `SOPZ_DISPATCHER_CONCURRENCY`: commands applied at once (default 16, at most the pool size).
-    var concurrency = 16
+    /// `SOPZ_DISPATCHER_CONCURRENCY`: commands in progress at once (default 64, the prefetch): most
+    /// of them wait for a batch, so this is not bounded by the pool size.
+    var concurrency = 64
     /// `SOPZ_DISPATCHER_MAX_ATTEMPTS`: attempts before a command is dead-lettered (default 8).
     var maxAttempts = 8
     /// `SOPZ_DISPATCHER_MAX_BATCH`: commands applied in one transaction at most (default 32; 1
     /// applies each on its own).
     var maxBatch = 32
-    /// `SOPZ_DISPATCHER_BATCH_LANES`: transactions with batches running side by side (default 4).
-    var batchLanes = 4
+    /// `SOPZ_DISPATCHER_BATCH_LANES`: transactions with batches running side by side (default 12,
+    /// below the pool size so single applies and notifications still find a connection).
+    var batchLanes = 12
 
     init() {}
 

@@ -108,7 +108,8 @@ struct TestSystem: Sendable {
     }
 }
 
-/// Runs `services` in the background while `body` runs, then shuts them down gracefully.
+/// Runs `services` in the background while `body` runs, then shuts them down gracefully (and
+/// fails the test if that takes more than 60 s).
 /// If the services stop on their own first (one failed), the test fails with their error.
 func withServices(
     _ services: [any Service], logger: Logger, _ body: @escaping @Sendable () async throws -> Void
@@ -127,6 +128,15 @@ func withServices(
         do {
             let bodyFinished = try await tasks.next() ?? false
             await group.triggerGracefulShutdown()
+            if bodyFinished {
+                // Stop as production does (SIGTERM: graceful, no cancellation), but not forever.
+                tasks.addTask {
+                    try? await Task.sleep(for: .seconds(60))
+                    if Task.isCancelled { return true }
+                    throw ShutdownTooSlow()
+                }
+                _ = try await tasks.next()  // the services stopped, or the watchdog gave up
+            }
             tasks.cancelAll()
             try await tasks.waitForAll()
             if !bodyFinished { throw ServicesStopped() }
@@ -137,6 +147,10 @@ func withServices(
             throw error
         }
     }
+}
+
+struct ShutdownTooSlow: Error, CustomStringConvertible {
+    let description = "the services did not stop within 60 s of a graceful shutdown"
 }
 
 struct ServicesStopped: Error, CustomStringConvertible {
