@@ -123,6 +123,38 @@ extension Integration {
             }
         }
 
+        /// Cancelled (not stopped gracefully), a consumer closes at once instead of waiting for the
+        /// deliveries it handed out; RabbitMQ requeues them, so nothing is lost.
+        @Test func aCancelledConsumerClosesAtOnceAndItsDeliveriesAreRequeued() async throws {
+            try await TestSystem.run(dispatcher: false) { system in
+                let queue = "sopz.test.abandoned"
+                try await system.administration.declareQueue(
+                    queue, boundTo: Topology.eventsExchange, bindingKey: "test.abandoned")
+                _ = try await system.administration.purge(queue: queue)
+                try await system.publisher.publish(
+                    OutgoingMessage(
+                        exchange: Topology.eventsExchange, routingKey: "test.abandoned", body: Array("x".utf8),
+                        messageID: "abandoned", type: "test"))
+                let consumer = AMQPConsumer(
+                    configuration: system.settings.amqp, queue: queue, prefetch: 5, drainTimeout: 3_600,
+                    logger: TestEnvironment.logger("test.abandoned"))
+                let stopped = Locked(false)
+                let running = Task {
+                    try? await consumer.run()
+                    stopped.set(true)
+                }
+                var deliveries = consumer.deliveries.makeAsyncIterator()
+                let delivery = await deliveries.next()  // handed out and never settled
+                #expect(delivery?.messageID == "abandoned")
+                running.cancel()
+                try await eventually("the cancelled consumer stops without draining") { stopped.value }
+                try await eventually("the delivery is back in the queue") {
+                    try await system.administration.messageCount(queue: queue) == 1
+                }
+                _ = try await system.administration.purge(queue: queue)
+            }
+        }
+
         @Test func aRejectedCommandIsRecordedWithItsReason() async throws {
             try await TestSystem.run { system in
                 let command = envelope(title: "   ")

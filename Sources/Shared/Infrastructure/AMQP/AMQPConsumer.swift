@@ -24,6 +24,8 @@ public final class AMQPConsumer: Service, Sendable {
         var settlements: [Settlement] = []
         var intakeStopped = false
         var closing = false
+        /// Cancelled rather than stopped gracefully: nobody will settle what was handed out.
+        var abandoned = false
     }
 
     public let deliveries: AsyncStream<Delivery>
@@ -66,12 +68,23 @@ public final class AMQPConsumer: Service, Sendable {
     }
 
     /// Runs the connection thread until shutdown; on graceful shutdown it drains, then closes.
+    /// When cancelled instead, it closes at once: whoever would settle the deliveries handed out
+    /// is being cancelled too (deliveries still buffered in `deliveries` are dropped), and
+    /// RabbitMQ requeues everything unacknowledged when the connection closes.
     public func run() async throws {
-        await withTaskCancellationOrGracefulShutdownHandler {
-            await DedicatedThread.run(name: "amqp-consumer-\(queue)") { self.loop() }
-        } onCancelOrGracefulShutdown: {
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await DedicatedThread.run(name: "amqp-consumer-\(queue)") { self.loop() }
+            } onGracefulShutdown: {
+                self.stopIntake()
+                self.state.withLock { $0.closing = true }
+            }
+        } onCancel: {
             self.stopIntake()
-            self.state.withLock { $0.closing = true }
+            self.state.withLock {
+                $0.closing = true
+                $0.abandoned = true
+            }
         }
     }
 
@@ -110,9 +123,9 @@ public final class AMQPConsumer: Service, Sendable {
         var drainDeadline: ContinuousClock.Instant?
         do {
             while true {
-                let (settlements, intakeStopped, closing) = state.withLock { state in
+                let (settlements, intakeStopped, closing, abandoned) = state.withLock { state in
                     defer { state.settlements.removeAll(keepingCapacity: true) }
-                    return (state.settlements, state.intakeStopped, state.closing)
+                    return (state.settlements, state.intakeStopped, state.closing, state.abandoned)
                 }
                 for settlement in settlements {
                     switch settlement {
@@ -133,7 +146,7 @@ public final class AMQPConsumer: Service, Sendable {
                 if closing {
                     let deadline = drainDeadline ?? .now + .seconds(drainTimeout)
                     drainDeadline = deadline
-                    if inFlight <= 0 || ContinuousClock.now > deadline { return nil }
+                    if abandoned || inFlight <= 0 || ContinuousClock.now > deadline { return nil }
                 }
                 // Short waits while acks are due, so the prefetch window refills quickly.
                 guard
