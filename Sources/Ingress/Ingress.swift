@@ -92,7 +92,8 @@ func serverTLSConfiguration(certificateFile: String, keyFile: String) throws -> 
 struct IngressCore {
     let dependencies: IngressDependencies
     let migrations: MigrationService
-    /// In start order: database pool, migrations, publisher, LISTEN, waiter, HTTP client.
+    /// In start order: database pool, migrations, publisher, LISTEN, waiter, sign-in recorder,
+    /// HTTP client.
     let services: [any Service]
 
     static func make(shared: SharedSettings, settings: IngressSettings, logger: Logger) -> IngressCore {
@@ -108,9 +109,10 @@ struct IngressCore {
             issuer: settings.issuer, httpClient: httpClient.client, logger: logger,
             minimumRefreshInterval: settings.keyRefreshInterval)
         let administrators = AdministratorStore(client: database, logger: logger)
+        let signIn = AdministratorSignIn(store: administrators, logger: logger)
         let dependencies = IngressDependencies(
             publisher: publisher, database: database, store: store, administrators: administrators,
-            signIn: AdministratorSignIn(store: administrators, logger: logger), waiter: waiter,
+            signIn: signIn, waiter: waiter,
             mint: CommandIDMint(secret: settings.commandIDSecret),
             verifier: TokenVerifier(keySource: keySource, audience: settings.audience, clockSkew: settings.clockSkew),
             metrics: HTTPMetrics(),
@@ -119,7 +121,7 @@ struct IngressCore {
             corsOrigins: settings.corsOrigins, maxBodyBytes: settings.maxBodyBytes, logger: logger)
         return IngressCore(
             dependencies: dependencies, migrations: migrations,
-            services: [database, migrations, publisher, listener, waiter, httpClient])
+            services: [database, migrations, publisher, listener, waiter, signIn, httpClient])
     }
 }
 

@@ -116,3 +116,23 @@ import Testing
         }
     }
 }
+
+@Suite struct ListCursorTests {
+    @Test func aCursorSurvivesTheRoundTripAndStrangersAreRefused() throws {
+        let cursor = ListCursor(keys: ["Ann Administrator", "id/+?"])
+        #expect(!cursor.text.contains("="))
+        #expect(ListCursor(text: cursor.text, keyCount: 2) == cursor)
+        #expect(ListCursor(text: cursor.text, keyCount: 1) == nil)
+        #expect(ListCursor(text: "%%%", keyCount: 2) == nil)
+        #expect(ListCursor(text: Data("not json".utf8).base64URLEncodedString, keyCount: 2) == nil)
+        #expect(ListCursor(text: String(repeating: "A", count: 2_000), keyCount: 2) == nil)
+    }
+
+    @Test func base64URLUsesTheURLAlphabetWithoutPadding() throws {
+        let bytes = Data([0xFB, 0xFF, 0xBF, 0x01])
+        #expect(bytes.base64URLEncodedString == "-_-_AQ")
+        #expect(Data(base64URLEncoded: "-_-_AQ") == bytes)
+        #expect(Data(base64URLEncoded: "-_-_AQ==") == bytes)
+        #expect(Data(base64URLEncoded: "*") == nil)
+    }
+}

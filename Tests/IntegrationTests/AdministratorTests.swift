@@ -34,8 +34,13 @@ extension Integration {
                     let max = try await system.token("max")
                     #expect(try await listAll(client, token: max, limit: 50).isEmpty)
                     // Any request signs in: administrators are recorded, other roles are not.
-                    for name in ["cleo", "ann", "bill", "ada", "max"] {
+                    for name in ["ada", "max", "cleo", "ann", "bill"] {
                         _ = try await client.get("/api/v1/tickets/\(UUID())", token: try await system.token(name))
+                    }
+                    // Recorded in the background, in arrival order: the requests did not wait for it.
+                    let bill = DemoUser.all[3]
+                    try await eventually("the last administrator is recorded") {
+                        try await system.count("SELECT count(*)::bigint FROM administrators WHERE id = \(bill.id)") == 1
                     }
                     let everyone = try await listAll(client, token: max, limit: 2)
                     #expect(
@@ -88,6 +93,9 @@ extension Integration {
                 }
                 try await system.http { client in
                     _ = try await client.get("/api/v1/tickets/\(UUID())", token: try await system.token("ann"))
+                    try await eventually("ann is recorded") {
+                        try await system.count("SELECT count(*)::bigint FROM administrators WHERE id = \(ann.id)") == 1
+                    }
                     let page = try await client.get("/api/v1/administrators", token: try await system.token("max"))
                     let items = try #require(page.json["items"] as? [[String: Any]])
                     #expect(items.first { $0["id"] as? String == ann.id }?["load"] as? Int == 3)

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import JWTKit
+import SopzDomain
 import SopzInfrastructure
 import Testing
 
@@ -40,21 +41,23 @@ extension Integration {
                 let payloadData = try #require(Data(base64URLEncoded: parts[1]))
                 var payload = try #require(try JSONSerialization.jsonObject(with: payloadData) as? [String: Any])
                 payload["sub"] = Self.ada.id
-                let forged = try JSONSerialization.data(withJSONObject: payload).base64URL
+                let forged = try JSONSerialization.data(withJSONObject: payload).base64URLEncodedString
                 return [parts[0], forged, parts[2]].joined(separator: ".")
             case .unknownKey:
                 let stranger = try await DevIssuer(
                     devMode: true, issuer: issuer.issuer, audience: TestSystem.audience, key: ES256PrivateKey())
                 return try await stranger.token(for: Self.ada)
             case .hs256WithThePublicKey:
-                let header = try JSONSerialization.data(withJSONObject: ["alg": "HS256", "kid": issuer.keyID]).base64URL
+                let header = try JSONSerialization.data(withJSONObject: ["alg": "HS256", "kid": issuer.keyID])
+                    .base64URLEncodedString
                 let valid = try await issuer.token(for: Self.ada).split(separator: ".").map(String.init)
                 let signingInput = header + "." + valid[1]
                 let secret = SymmetricKey(data: Data(system.signingKey.publicKey.pemRepresentation.utf8))
                 let mac = Data(HMAC<SHA256>.authenticationCode(for: Data(signingInput.utf8), using: secret))
-                return signingInput + "." + mac.base64URL
+                return signingInput + "." + mac.base64URLEncodedString
             case .unsigned:
-                let header = try JSONSerialization.data(withJSONObject: ["alg": "none", "kid": issuer.keyID]).base64URL
+                let header = try JSONSerialization.data(withJSONObject: ["alg": "none", "kid": issuer.keyID])
+                    .base64URLEncodedString
                 let valid = try await issuer.token(for: Self.ada).split(separator: ".").map(String.init)
                 return header + "." + valid[1] + "."
             case .noRoles:
@@ -88,12 +91,5 @@ extension Integration {
                 try await system.administration.purge(queue: Topology.dispatcherQueue)
             }
         }
-    }
-}
-
-extension Data {
-    var base64URL: String {
-        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
     }
 }

@@ -15,6 +15,11 @@ import Testing
         return Set(paths.flatMap { path, operations in operations.keys.map { "\($0.uppercased()) \(path)" } })
     }
 
+    /// Hummingbird's `tickets/:id` as OpenAPI writes it: `tickets/{id}`.
+    static func openAPIPath(_ path: String) -> String {
+        path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+    }
+
     func registeredOperations() throws -> Set<String> {
         let settings = try SharedSettings(environment: [:])
         let ingress = try IngressSettings(
@@ -28,10 +33,7 @@ import Testing
         }
         return Set(
             buildRouter(core.dependencies).routes.map { route in
-                let path = route.path.description.split(separator: "/").map { part in
-                    part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
-                }
-                return "\(route.method.rawValue) /\(path.joined(separator: "/"))"
+                "\(route.method.rawValue) /\(Self.openAPIPath(route.path.description))"
             })
     }
 
@@ -42,12 +44,7 @@ import Testing
     /// Every `/api/v1` route goes through the access matrix, and the document states its roles.
     @Test func theAccessMatrixCoversEveryAPIRouteAndTheDocumentAgrees() throws {
         let declared = Set(
-            AccessMatrix.all.map { endpoint in
-                let path = endpoint.path.split(separator: "/").map { part in
-                    part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
-                }
-                return "\(endpoint.method.rawValue) /api/v1/\(path.joined(separator: "/"))"
-            })
+            AccessMatrix.all.map { "\($0.method.rawValue) /api/v1/\(Self.openAPIPath($0.path))" })
         #expect(declared.count == AccessMatrix.all.count, "an endpoint is declared twice")
         #expect(try registeredOperations().filter { $0.contains(" /api/v1/") } == declared)
 
@@ -55,7 +52,7 @@ import Testing
             try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])
         let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])
         for endpoint in AccessMatrix.all {
-            let path = "/api/v1/" + endpoint.path.replacingOccurrences(of: ":id", with: "{id}")
+            let path = "/api/v1/" + Self.openAPIPath(endpoint.path)
             let operation = try #require(paths[path]?[endpoint.method.rawValue.lowercased()], "\(endpoint)")
             #expect(operation["x-roles"] as? [String] == endpoint.roles.sorted().map(\.rawValue), "\(endpoint)")
         }

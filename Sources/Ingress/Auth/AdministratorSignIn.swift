@@ -1,36 +1,66 @@
 import Logging
+import ServiceLifecycle
 import SopzDomain
 import SopzInfrastructure
 import Synchronization
 
 /// Makes administrators known to the help desk when they first sign in: the first request of
-/// each (per ingress process, and again when their name changes) records them. If the database
-/// cannot be reached the request still goes on, and a later request tries again.
-final class AdministratorSignIn: Sendable {
+/// each (per ingress process, and again when their name changes) queues them, and this service
+/// records them in the background — requests never wait for it, not even while PostgreSQL is
+/// down. If recording fails, a later request queues them again.
+final class AdministratorSignIn: Service, Sendable {
+    private struct State {
+        /// Administrators (id and name) this process has recorded.
+        var recorded = Set<String>()
+        /// Queued and not yet recorded: not queued again meanwhile.
+        var queued = Set<String>()
+    }
+
     private let store: AdministratorStore
     private let logger: Logger
-    /// Administrators (id and name) this process has recorded.
-    private let recorded = Mutex<Set<String>>([])
+    private let state = Mutex(State())
+    private let arrivals: AsyncStream<User>
+    private let arrival: AsyncStream<User>.Continuation
 
     init(store: AdministratorStore, logger: Logger) {
         self.store = store
         self.logger = logger
+        // Unbounded, but each administrator is queued at most once at a time.
+        (arrivals, arrival) = AsyncStream.makeStream(of: User.self)
     }
 
-    func signedIn(_ user: User) async {
+    /// Notes that `user` made a request; cheap for everyone already recorded.
+    func signedIn(_ user: User) {
         guard user.has(.administrator) else { return }
-        let key = user.id + "\n" + user.name
-        guard !recorded.withLock({ $0.contains(key) }) else { return }
-        do {
-            try await store.register(user)
-            recorded.withLock { recorded in
-                if recorded.count >= 100_000 { recorded.removeAll() }  // bounded; re-recording is harmless
-                recorded.insert(key)
+        let key = Self.key(user)
+        let isNew = state.withLock { state in
+            guard !state.recorded.contains(key), !state.queued.contains(key) else { return false }
+            state.queued.insert(key)
+            return true
+        }
+        if isNew { arrival.yield(user) }
+    }
+
+    func run() async throws {
+        for await user in arrivals.cancelOnGracefulShutdown() {
+            let key = Self.key(user)
+            var recorded = false
+            do {
+                try await store.register(user)
+                recorded = true
+            } catch {
+                logger.warning(
+                    "could not record an administrator's sign-in; a later request will try again",
+                    metadata: ["user": "\(user.id)", "error": "\(error)"])
             }
-        } catch {
-            logger.warning(
-                "could not record an administrator's sign-in; will try again",
-                metadata: ["user": "\(user.id)", "error": "\(error)"])
+            state.withLock { state in
+                state.queued.remove(key)
+                guard recorded else { return }
+                if state.recorded.count >= 100_000 { state.recorded.removeAll() }  // bounded; re-recording is harmless
+                state.recorded.insert(key)
+            }
         }
     }
+
+    private static func key(_ user: User) -> String { user.id + "\n" + user.name }
 }

@@ -19,7 +19,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         var context = context
         let user = try await verifier.user(fromBearer: String(parts[1]).trimmingCharacters(in: .whitespaces))
-        await signIn.signedIn(user)
+        signIn.signedIn(user)
         context.user = user
         return try await next(request, context)
     }

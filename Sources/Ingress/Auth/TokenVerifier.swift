@@ -85,14 +85,6 @@ struct TokenVerifier: Sendable {
     }
 }
 
-extension Data {
-    init?(base64URLEncoded text: String) {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        self.init(base64Encoded: base64)
-    }
-}
-
 /// A bounded memory of verified tokens (by their full text). Expiry is checked on every use.
 final class VerifiedTokens: Sendable {
     struct Entry: Sendable {

@@ -24,4 +24,10 @@ struct DemoUser: Sendable, Equatable {
     ]
 
     static let password = "demo"
+
+    /// The demo user with these credentials, if they are right.
+    static func signIn(username: String?, password: String?) -> DemoUser? {
+        guard password == Self.password else { return nil }
+        return all.first { $0.username == username }
+    }
 }

@@ -95,9 +95,7 @@ struct DevIssuer: Sendable {
         realm.get("login") { _, _ in LoginPage.response(LoginPage.form(action: loginPath)) }
         realm.post("login") { request, _ in
             let form = Self.parseForm(String(buffer: try await request.body.collect(upTo: 16_384)))
-            guard let user = DemoUser.all.first(where: { $0.username == form["username"] }),
-                form["password"] == DemoUser.password
-            else {
+            guard let user = DemoUser.signIn(username: form["username"], password: form["password"]) else {
                 return LoginPage.response(
                     LoginPage.form(action: loginPath, error: "Unknown user or wrong password."), status: .unauthorized)
             }
@@ -119,9 +117,7 @@ struct DevIssuer: Sendable {
         guard form["grant_type"] == "password" else {
             return try jsonResponse(["error": "unsupported_grant_type"], status: .badRequest)
         }
-        guard let user = DemoUser.all.first(where: { $0.username == form["username"] }),
-            form["password"] == DemoUser.password
-        else {
+        guard let user = DemoUser.signIn(username: form["username"], password: form["password"]) else {
             return try jsonResponse(["error": "invalid_grant"], status: .unauthorized)
         }
         return try jsonResponse(TokenResponse(access_token: try await token(for: user), expires_in: Int(tokenLifetime)))

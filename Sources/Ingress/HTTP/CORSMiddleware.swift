@@ -29,22 +29,19 @@ struct CORSMiddleware: RouterMiddleware {
             response.headers[.vary] = "Origin"
             return response
         }
-        var response: Response
+        // Answers and problems alike, so the page can also read why it was refused.
+        var fields: HTTPFields = [.vary: "Origin"]
+        if allowed {
+            fields[.accessControlAllowOrigin] = origin
+            fields[.accessControlExposeHeaders] = Self.exposedHeaders
+        }
         do {
-            response = try await next(request, context)
+            var response = try await next(request, context)
+            response.headers.append(contentsOf: fields)
+            return response
         } catch var problem as Problem {
-            problem.headers[.vary] = "Origin"
-            if allowed {  // let the page read why it was refused
-                problem.headers[.accessControlAllowOrigin] = origin
-                problem.headers[.accessControlExposeHeaders] = Self.exposedHeaders
-            }
+            problem.headers.append(contentsOf: fields)
             throw problem
         }
-        response.headers[.vary] = "Origin"
-        if allowed {
-            response.headers[.accessControlAllowOrigin] = origin
-            response.headers[.accessControlExposeHeaders] = Self.exposedHeaders
-        }
-        return response
     }
 }

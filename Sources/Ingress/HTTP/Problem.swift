@@ -84,6 +84,16 @@ struct Problem: HTTPResponseError, Encodable {
         return problem
     }
 
+    /// Runs a read of `what`; any failure (database down, read deadline passed) is a 503, never
+    /// a hang or a 500.
+    static func unavailableUnless<T>(reading what: String, _ read: () async throws -> T) async throws -> T {
+        do {
+            return try await read()
+        } catch {
+            throw Problem.unavailable("\(what) cannot be read right now")
+        }
+    }
+
     /// The problem for a business rejection recorded by the dispatcher.
     static func rejected(_ rejection: TicketRejection) -> Problem {
         let status: HTTPResponse.Status =

@@ -14,11 +14,8 @@ struct AdministratorRoutes: Sendable {
     /// availability and current load, by name.
     @Sendable func list(_ request: Request, context: SopzRequestContext, user: User) async throws -> Response {
         let page = try Pagination(request, cursorKeys: 2)
-        let administrators: Page<Administrator>
-        do {
-            administrators = try await store.list(limit: page.limit, after: page.cursor)
-        } catch {
-            throw Problem.unavailable("administrators cannot be read right now")
+        let administrators = try await Problem.unavailableUnless(reading: "administrators") {
+            try await store.list(limit: page.limit, after: page.cursor)
         }
         return try jsonResponse(administrators)
     }

@@ -56,12 +56,7 @@ struct CommandOutcomes: Sendable {
         guard let id = context.parameters.get("id").flatMap(CommandID.init) else {
             throw Problem.notFound("the command")
         }
-        let record: CommandRecord?
-        do {
-            record = try await store.command(id)
-        } catch {
-            throw Problem.unavailable("command outcomes cannot be read right now")
-        }
+        let record = try await Problem.unavailableUnless(reading: "command outcomes") { try await store.command(id) }
         guard let record else {
             // Not applied yet: it is "accepted" only if it was minted for this caller.
             guard mint.wasMinted(id, for: user.id) else { throw Problem.notFound("the command") }

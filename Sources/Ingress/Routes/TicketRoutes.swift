@@ -36,12 +36,7 @@ struct TicketRoutes: Sendable {
         guard let id = context.parameters.get("id").flatMap(TicketID.init) else {
             throw Problem.notFound("the ticket")
         }
-        let ticket: Ticket?
-        do {
-            ticket = try await store.ticket(id)
-        } catch {
-            throw Problem.unavailable("tickets cannot be read right now")
-        }
+        let ticket = try await Problem.unavailableUnless(reading: "tickets") { try await store.ticket(id) }
         guard let ticket, ticket.isVisible(to: user) else { throw Problem.notFound("the ticket") }
         return try jsonResponse(ticket)
     }

@@ -9,17 +9,13 @@ public struct ListCursor: Hashable, Sendable {
 
     /// Base64url of a JSON array, without padding.
     public var text: String {
-        let data = (try? JSONEncoder().encode(keys)) ?? Data("[]".utf8)
-        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        ((try? JSONEncoder().encode(keys)) ?? Data("[]".utf8)).base64URLEncodedString
     }
 
     /// Nil unless `text` is a cursor with exactly `keyCount` keys.
     public init?(text: String, keyCount: Int) {
         guard text.count <= 1_024 else { return nil }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let keys = try? JSONDecoder().decode([String].self, from: data),
+        guard let data = Data(base64URLEncoded: text), let keys = try? JSONDecoder().decode([String].self, from: data),
             keys.count == keyCount
         else { return nil }
         self.keys = keys

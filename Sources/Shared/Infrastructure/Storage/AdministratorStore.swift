@@ -21,7 +21,7 @@ public struct AdministratorStore: Sendable {
     /// Their availability is theirs to change and is left as it is.
     public func register(_ user: User) async throws {
         try await withDeadline(timeout) { [client, logger] in
-            _ = try await client.query(
+            try await client.perform(
                 """
                 INSERT INTO administrators (id, name) VALUES (\(user.id), \(user.name))
                 ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, last_seen_at = now()

@@ -52,7 +52,7 @@ public final class CommitNotifications: Service, Sendable {
         for start in stride(from: 0, to: ids.count, by: Self.idsPerNotification) {
             let payload = ids[start..<min(start + Self.idsPerNotification, ids.count)].joined(separator: ",")
             do {
-                try await client.query(
+                try await client.perform(
                     "SELECT pg_notify(\(TicketStore.commandsChannel), \(payload)), pg_notify(\(TicketStore.outboxChannel), '')",
                     logger: logger)
             } catch {

@@ -103,8 +103,8 @@ public enum Migrations {
     @discardableResult
     public static func migrate(_ client: PostgresClient, logger: Logger) async throws -> [Int] {
         try await client.withTransaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
-            try await connection.query(
+            try await connection.perform("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+            try await connection.perform(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
@@ -118,9 +118,9 @@ public enum Migrations {
             var done: [Int] = []
             for migration in all where !applied.contains(migration.version) {
                 for statement in migration.statements {
-                    _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).collect()
+                    try await connection.perform(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                try await connection.query(
+                try await connection.perform(
                     "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
                     logger: logger)
                 logger.info("applied database migration", metadata: ["version": "\(migration.version)"])

@@ -44,9 +44,7 @@ public struct OutboxStore: Sendable {
             }
             guard !rows.isEmpty else { return 0 }
             try await publish(rows)
-            _ = try await connection.query(
-                "DELETE FROM outbox WHERE id = ANY(\(rows.map(\.id)))", logger: logger
-            ).collect()
+            try await connection.perform("DELETE FROM outbox WHERE id = ANY(\(rows.map(\.id)))", logger: logger)
             return rows.count
         }
     }

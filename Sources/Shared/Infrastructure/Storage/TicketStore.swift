@@ -73,9 +73,8 @@ public struct TicketStore: Sendable {
                 do {
                     outcomes.append(try await apply(envelope, now: now, decide: decide, on: connection))
                 } catch let retry as RetryLater {
-                    _ = try await connection.query(
-                        "DELETE FROM commands WHERE id = \(envelope.commandID.rawValue)", logger: logger
-                    ).collect()
+                    try await connection.perform(
+                        "DELETE FROM commands WHERE id = \(envelope.commandID.rawValue)", logger: logger)
                     outcomes.append(.retryLater(reason: retry.reason))
                 }
             }
@@ -100,26 +99,26 @@ public struct TicketStore: Sendable {
                 VALUES (\(commandID), \(envelope.issuer.id), \(envelope.command.type), \(ticketID), 'done')
                 ON CONFLICT (id) DO NOTHING RETURNING id
             )
-            SELECT (SELECT count(*) FROM recorded)::int8, t.*
+            SELECT (SELECT count(*) FROM recorded)::int8 AS recorded, t.*
             FROM (SELECT 1) AS one
             LEFT JOIN LATERAL (
                 SELECT \(unescaped: Self.ticketColumns) FROM tickets WHERE id = \(ticketID) FOR UPDATE
             ) AS t ON true
             """, logger: logger
         ).collect()
-        guard let row = rows.first else { return .duplicate }
-        let (recorded, current) = try Self.recordedAndTicket(from: row)
-        guard recorded else { return .duplicate }
+        guard let row = rows.first, try PostgresRandomAccessRow(row)["recorded"].decode(Int.self) > 0 else {
+            return .duplicate
+        }
+        let current = try Self.ticket(from: row)
 
         switch decide(envelope, current, now) {
         case .retryLater(let reason):
             throw RetryLater(reason: reason)
         case .reject(let rejection):
             let problem = String(decoding: try JSONCoding.encoder().encode(rejection), as: UTF8.self)
-            _ = try await connection.query(
+            try await connection.perform(
                 "UPDATE commands SET status = 'rejected', problem = \(problem)::jsonb WHERE id = \(commandID)",
-                logger: logger
-            ).collect()
+                logger: logger)
             return .rejected(rejection)
         case .accept(let events, let ticket):
             try await write(ticket, events: events, on: connection)
@@ -129,9 +128,8 @@ public struct TicketStore: Sendable {
 
     /// Writes the ticket (the row is locked already, so an upsert is safe), its events and their
     /// outbox rows in one statement: one round trip, not one per row. (No NOTIFY in here: see
-    /// `CommitNotifications`.) The result is read to the end: postgres-nio reports an error that
-    /// arrives after the row description only there, and PostgreSQL answers COMMIT on a failed
-    /// transaction with a silent rollback — an unread error would ack a command never stored.
+    /// `CommitNotifications`.) `perform` reads the result, so a failed write cannot pass for a
+    /// committed one.
     private func write(
         _ ticket: Ticket, events: [TicketEvent], on connection: PostgresConnection
     ) async throws {
@@ -145,7 +143,7 @@ public struct TicketStore: Sendable {
         let actors = events.map(\.actorID)
         let commandIDs = events.map { $0.commandID.rawValue }
         let times = events.map(\.occurredAt)
-        _ = try await connection.query(
+        try await connection.perform(
             """
             WITH ticket_write AS (
                 INSERT INTO tickets (id, owner_id, owner_name, title, description, category, refund, status,
@@ -170,8 +168,7 @@ public struct TicketStore: Sendable {
                 FROM new_events
             )
             SELECT count(*) FROM new_events
-            """, logger: logger
-        ).collect()
+            """, logger: logger)
     }
 
     // MARK: Reads
@@ -180,7 +177,7 @@ public struct TicketStore: Sendable {
         try await withDeadline(readTimeout) { [client, logger] in
             try await client.query(
                 "SELECT \(unescaped: Self.ticketColumns) FROM tickets WHERE id = \(id.rawValue)", logger: logger
-            ).collect().first.map(Self.ticket(from:))
+            ).collect().first.flatMap(Self.ticket(from:))
         }
     }
 
@@ -204,40 +201,21 @@ public struct TicketStore: Sendable {
         created_at, updated_at, version
         """
 
-    /// Whether the command id was recorded just now (count 1), and the ticket in the other
-    /// columns (nil when they are NULL: no such ticket yet).
-    static func recordedAndTicket(from row: PostgresRow) throws -> (recorded: Bool, ticket: Ticket?) {
-        let (
-            recorded, id, ownerID, ownerName, title, description, category, refund, status, assignee, created, updated,
-            version
-        ) = try row.decode(
-            (
-                Int, UUID?, String?, String?, String?, String?, String?, String?, String?, String?, Date?, Date?,
-                Int?
-            ).self)
-        guard let id, let ownerID, let ownerName, let title, let description, let status, let created, let updated,
-            let version
-        else { return (recorded > 0, nil) }
-        let ticket = Ticket(
-            id: TicketID(id), ownerID: ownerID, ownerName: ownerName, title: title, description: description,
-            category: category,
-            refund: try refund.map { try JSONCoding.decoder().decode(RefundRequest.self, from: Data($0.utf8)) },
-            status: TicketStatus(rawValue: status) ?? .new, assigneeID: assignee, createdAt: created,
-            updatedAt: updated, version: version)
-        return (recorded > 0, ticket)
-    }
-
-    static func ticket(from row: PostgresRow) throws -> Ticket {
-        let (
-            id, ownerID, ownerName, title, description, category, refund, status, assignee, created, updated, version
-        ) =
-            try row.decode(
-                (UUID, String, String, String, String, String?, String?, String, String?, Date, Date, Int).self)
+    /// The ticket in `row`'s ticket columns (read by name, so the same code serves the plain read
+    /// and the record-and-lock statement); nil when they are NULL: no such ticket yet.
+    static func ticket(from row: PostgresRow) throws -> Ticket? {
+        let columns = PostgresRandomAccessRow(row)
+        guard let id = try columns["id"].decode(UUID?.self) else { return nil }
+        let refund = try columns["refund"].decode(String?.self)
         return Ticket(
-            id: TicketID(id), ownerID: ownerID, ownerName: ownerName, title: title, description: description,
-            category: category,
+            id: TicketID(id), ownerID: try columns["owner_id"].decode(String.self),
+            ownerName: try columns["owner_name"].decode(String.self), title: try columns["title"].decode(String.self),
+            description: try columns["description"].decode(String.self),
+            category: try columns["category"].decode(String?.self),
             refund: try refund.map { try JSONCoding.decoder().decode(RefundRequest.self, from: Data($0.utf8)) },
-            status: TicketStatus(rawValue: status) ?? .new, assigneeID: assignee, createdAt: created,
-            updatedAt: updated, version: version)
+            status: TicketStatus(rawValue: try columns["status"].decode(String.self)) ?? .new,
+            assigneeID: try columns["assignee_id"].decode(String?.self),
+            createdAt: try columns["created_at"].decode(Date.self),
+            updatedAt: try columns["updated_at"].decode(Date.self), version: try columns["version"].decode(Int.self))
     }
 }
