@@ -8,7 +8,7 @@ import Testing
 
 /// Group commit without a database: the batch and single-apply functions are stand-ins that
 /// record what they were given.
-@Suite struct CommandBatcherTests {
+@Suite(.timeLimit(.minutes(1))) struct CommandBatcherTests {
     final class Recorder: Sendable {
         let batches = Mutex<[[CommandID]]>([])
         let singles = Mutex<[CommandID]>([])
