@@ -100,6 +100,19 @@ extension Integration {
                 #expect(try await system.eventCount(command: first.commandID) == 1)
                 #expect(try await system.store.command(invalid.commandID)?.status == .rejected)
                 #expect(try await system.store.command(early.commandID) == nil)  // its record was taken back
+
+                // A later batch judges stored tickets as stored (locked and loaded with the batch).
+                let late = envelope(
+                    issuer: User(id: "late-\(UUID())", name: "L", roles: [.client]), ticketID: first.ticketID)
+                let fresh = envelope()
+                let second = try await system.store.apply(batch: [late, fresh, first])
+                guard case .rejected(let lateConflict) = second[0], case .applied = second[1] else {
+                    throw TimedOut(description: "\(second)")
+                }
+                #expect(lateConflict.code == .conflict)
+                #expect(second[2] == .duplicate)
+                #expect(try await system.store.ticket(first.ticketID)?.ownerID == first.issuer.id)
+                #expect(try await system.store.ticket(fresh.ticketID) != nil)
             }
         }
 

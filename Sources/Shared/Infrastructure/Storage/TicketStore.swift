@@ -50,125 +50,172 @@ public struct TicketStore: Sendable {
         _ envelope: CommandEnvelope, now: Date = Date(),
         decide: @Sendable (CommandEnvelope, Ticket?, Date) -> TicketDecision = TicketRules.decide
     ) async throws -> ApplyOutcome {
-        do {
-            return try await client.withTransaction(logger: logger) { connection in
-                try await apply(envelope, now: now, decide: decide, on: connection)
-            }
-        } catch let retry as RetryLater {
-            return .retryLater(reason: retry.reason)
-        }
+        try await apply(batch: [envelope], now: now, decide: decide)[0]
     }
 
     /// Applies several commands in one transaction — one BEGIN and one COMMIT (one WAL flush)
-    /// for all of them — in order, so later commands see earlier ones. A command that must be
+    /// for all of them — in order, so later commands see earlier ones. Whatever the batch size it
+    /// takes two statements: one records every command id and locks and loads every ticket, and
+    /// after the pure decisions (`BatchPlan`) one writes everything. A command that must be
     /// retried later has its record removed again; the others stand. Any error fails the whole
     /// batch and nothing is committed: the caller then applies the commands one by one.
+    ///
+    /// Timestamps are kept to the millisecond, as the API shows them.
     public func apply(
         batch envelopes: [CommandEnvelope], now: Date = Date(),
         decide: @Sendable (CommandEnvelope, Ticket?, Date) -> TicketDecision = TicketRules.decide
     ) async throws -> [ApplyOutcome] {
-        try await client.withTransaction(logger: logger) { connection in
-            var outcomes: [ApplyOutcome] = []
-            for envelope in envelopes {
-                do {
-                    outcomes.append(try await apply(envelope, now: now, decide: decide, on: connection))
-                } catch let retry as RetryLater {
-                    try await connection.perform(
-                        "DELETE FROM commands WHERE id = \(envelope.commandID.rawValue)", logger: logger)
-                    outcomes.append(.retryLater(reason: retry.reason))
-                }
-            }
-            return outcomes
+        guard !envelopes.isEmpty else { return [] }
+        let now = Date(timeIntervalSince1970: (now.timeIntervalSince1970 * 1_000).rounded(.down) / 1_000)
+        return try await client.withTransaction(logger: logger) { connection in
+            let (recorded, current) = try await recordAndLock(envelopes, on: connection)
+            let plan = BatchPlan(envelopes, recorded: recorded, current: current, now: now, decide: decide)
+            if !plan.writesNothing { try await write(plan, on: connection) }
+            return plan.outcomes
         }
     }
 
-    private struct RetryLater: Error { let reason: String }
-
-    private func apply(
-        _ envelope: CommandEnvelope, now: Date, decide: (CommandEnvelope, Ticket?, Date) -> TicketDecision,
-        on connection: PostgresConnection
-    ) async throws -> ApplyOutcome {
-        let commandID = envelope.commandID.rawValue
-        let ticketID = envelope.ticketID.rawValue
-        // One round trip records the command id (a duplicate stops here) and locks and loads
-        // the ticket. The lateral join yields one row even when there is no ticket yet.
+    /// Records the command ids (those seen before are left out of the answer) and locks and loads
+    /// the tickets they address, in id order so concurrent batches queue instead of deadlocking.
+    private func recordAndLock(
+        _ envelopes: [CommandEnvelope], on connection: PostgresConnection
+    ) async throws -> (recorded: Set<CommandID>, current: [TicketID: Ticket]) {
+        var unique: [CommandID: CommandEnvelope] = [:]
+        for envelope in envelopes where unique[envelope.commandID] == nil { unique[envelope.commandID] = envelope }
+        let commands = Array(unique.values)
+        let commandIDs = commands.map(\.commandID.rawValue)
+        let issuers = commands.map(\.issuer.id)
+        let types = commands.map(\.command.type)
+        let ticketIDs = commands.map(\.ticketID.rawValue)
+        // The outer join yields one row even when no ticket exists yet (every command a create).
         let rows = try await connection.query(
             """
             WITH recorded AS (
                 INSERT INTO commands (id, issuer_id, type, ticket_id, status)
-                VALUES (\(commandID), \(envelope.issuer.id), \(envelope.command.type), \(ticketID), 'done')
+                SELECT id, issuer_id, type, ticket_id, 'done'
+                FROM unnest(\(commandIDs)::uuid[], \(issuers)::text[], \(types)::text[], \(ticketIDs)::uuid[])
+                    AS c(id, issuer_id, type, ticket_id)
+                ORDER BY id
                 ON CONFLICT (id) DO NOTHING RETURNING id
+            ), locked AS (
+                SELECT \(unescaped: Self.ticketColumns) FROM tickets WHERE id = ANY(\(ticketIDs)::uuid[])
+                ORDER BY id FOR UPDATE
             )
-            SELECT (SELECT count(*) FROM recorded)::int8 AS recorded, t.*
-            FROM (SELECT 1) AS one
-            LEFT JOIN LATERAL (
-                SELECT \(unescaped: Self.ticketColumns) FROM tickets WHERE id = \(ticketID) FOR UPDATE
-            ) AS t ON true
+            SELECT (SELECT array_agg(id) FROM recorded) AS recorded, t.*
+            FROM (SELECT 1) AS one LEFT JOIN locked AS t ON true
             """, logger: logger
         ).collect()
-        guard let row = rows.first, try PostgresRandomAccessRow(row)["recorded"].decode(Int.self) > 0 else {
-            return .duplicate
+        var recorded = Set<CommandID>()
+        var current: [TicketID: Ticket] = [:]
+        for row in rows {
+            if recorded.isEmpty, let ids = try PostgresRandomAccessRow(row)["recorded"].decode([UUID]?.self) {
+                recorded = Set(ids.map(CommandID.init))
+            }
+            if let ticket = try Self.ticket(from: row) { current[ticket.id] = ticket }
         }
-        let current = try Self.ticket(from: row)
-
-        switch decide(envelope, current, now) {
-        case .retryLater(let reason):
-            throw RetryLater(reason: reason)
-        case .reject(let rejection):
-            let problem = String(decoding: try JSONCoding.encoder().encode(rejection), as: UTF8.self)
-            try await connection.perform(
-                "UPDATE commands SET status = 'rejected', problem = \(problem)::jsonb WHERE id = \(commandID)",
-                logger: logger)
-            return .rejected(rejection)
-        case .accept(let events, let ticket):
-            try await write(ticket, events: events, on: connection)
-            return .applied(ticket)
-        }
+        return (recorded, current)
     }
 
-    /// Writes the ticket (the row is locked already, so an upsert is safe), its events and their
-    /// outbox rows in one statement: one round trip, not one per row. (No NOTIFY in here: see
-    /// `CommitNotifications`.) `perform` reads the result, so a failed write cannot pass for a
-    /// committed one.
-    private func write(
-        _ ticket: Ticket, events: [TicketEvent], on connection: PostgresConnection
-    ) async throws {
+    /// Writes a batch's tickets (their rows are locked already, so an upsert is safe), events,
+    /// outbox rows, rejections and withdrawn records in one statement, rows passed as JSON
+    /// documents. (No NOTIFY in here: see `CommitNotifications`.) The row counts are checked, so
+    /// a write that went astray fails the batch instead of passing for a committed one.
+    private func write(_ plan: BatchPlan, on connection: PostgresConnection) async throws {
         let encoder = JSONCoding.encoder()
-        let refund = try ticket.refund.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-        let data = try events.map { String(decoding: try encoder.encode($0.change.payload), as: UTF8.self) }
-        let ids = events.map(\.id)
-        let ticketIDs = events.map { $0.ticketID.rawValue }
-        let versions = events.map(\.version)
-        let names = events.map(\.name)
-        let actors = events.map(\.actorID)
-        let commandIDs = events.map { $0.commandID.rawValue }
-        let times = events.map(\.occurredAt)
-        try await connection.perform(
+        func json(_ rows: some Encodable) throws -> String { String(decoding: try encoder.encode(rows), as: UTF8.self) }
+        let tickets = try json(plan.tickets)
+        let events = try json(plan.events.enumerated().map { EventRow(position: $0.offset, event: $0.element) })
+        let rejections = try json(plan.rejections.map { RejectionRow(id: $0.0.rawValue, problem: $0.1) })
+        let withdrawn = plan.withdrawn.map(\.rawValue)
+        let rows = try await connection.query(
             """
-            WITH ticket_write AS (
+            WITH ticket_rows AS (
                 INSERT INTO tickets (id, owner_id, owner_name, title, description, category, refund, status,
                                      assignee_id, created_at, updated_at, version)
-                VALUES (\(ticket.id.rawValue), \(ticket.ownerID), \(ticket.ownerName), \(ticket.title),
-                        \(ticket.description), \(ticket.category), \(refund)::jsonb, \(ticket.status.rawValue),
-                        \(ticket.assigneeID), \(ticket.createdAt), \(ticket.updatedAt), \(ticket.version))
+                SELECT id, "ownerId", "ownerName", title, description, category, refund, status, "assigneeId",
+                       "createdAt", "updatedAt", version
+                FROM jsonb_to_recordset(\(tickets)::jsonb) AS t(
+                    id uuid, "ownerId" text, "ownerName" text, title text, description text, category text,
+                    refund jsonb, status text, "assigneeId" text, "createdAt" timestamptz, "updatedAt" timestamptz,
+                    version int4)
                 ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description,
                     category = EXCLUDED.category, refund = EXCLUDED.refund, status = EXCLUDED.status,
                     assignee_id = EXCLUDED.assignee_id, updated_at = EXCLUDED.updated_at, version = EXCLUDED.version
+                RETURNING 1
             ), new_events AS (
-                SELECT * FROM unnest(\(ids)::uuid[], \(ticketIDs)::uuid[], \(versions)::int4[], \(names)::text[],
-                                     \(data)::text[], \(actors)::text[], \(commandIDs)::uuid[], \(times)::timestamptz[])
-                    AS e(id, ticket_id, version, name, data, actor_id, command_id, occurred_at)
+                SELECT * FROM jsonb_to_recordset(\(events)::jsonb) AS e(
+                    position int4, id uuid, "ticketId" uuid, version int4, name text, data jsonb, "actorId" text,
+                    "commandId" uuid, "occurredAt" timestamptz)
             ), stored_events AS (
                 INSERT INTO events (id, ticket_id, version, type, data, actor_id, command_id, occurred_at)
-                SELECT id, ticket_id, version, name, data::jsonb, actor_id, command_id, occurred_at FROM new_events
+                SELECT id, "ticketId", version, name, data, "actorId", "commandId", "occurredAt"
+                FROM new_events ORDER BY position
+                RETURNING 1
             ), outbox_rows AS (
                 INSERT INTO outbox (event_id, routing_key, type, subject, data, occurred_at)
-                SELECT id, 'ticket.' || name, 'sopz.ticket.' || name || '.v1', ticket_id::text, data::jsonb,
-                       occurred_at
-                FROM new_events
+                SELECT id, 'ticket.' || name, 'sopz.ticket.' || name || '.v1', "ticketId"::text, data, "occurredAt"
+                FROM new_events ORDER BY position
+                RETURNING 1
+            ), rejected AS (
+                UPDATE commands AS c SET status = 'rejected', problem = r.problem
+                FROM jsonb_to_recordset(\(rejections)::jsonb) AS r(id uuid, problem jsonb)
+                WHERE c.id = r.id
+                RETURNING 1
+            ), withdrawn AS (
+                DELETE FROM commands WHERE id = ANY(\(withdrawn)::uuid[]) RETURNING 1
             )
-            SELECT count(*) FROM new_events
-            """, logger: logger)
+            SELECT (SELECT count(*) FROM ticket_rows), (SELECT count(*) FROM stored_events),
+                   (SELECT count(*) FROM outbox_rows), (SELECT count(*) FROM rejected),
+                   (SELECT count(*) FROM withdrawn)
+            """, logger: logger
+        ).collect()
+        let expected = [
+            plan.tickets.count, plan.events.count, plan.events.count, plan.rejections.count, withdrawn.count,
+        ]
+        let written = try rows.first.map { try $0.decode((Int, Int, Int, Int, Int).self) }
+        guard let written, [written.0, written.1, written.2, written.3, written.4] == expected else {
+            throw BatchWriteMismatch(expected: expected, written: written.map { "\($0)" } ?? "nothing")
+        }
+    }
+
+    struct BatchWriteMismatch: Error {
+        let expected: [Int]
+        let written: String
+    }
+
+    /// An event as the write statement reads it; `position` keeps the batch's order.
+    private struct EventRow: Encodable {
+        let position: Int
+        let id: UUID
+        let ticketId: UUID
+        let version: Int
+        let name: String
+        let data: EventData
+        let actorId: String
+        let commandId: UUID
+        let occurredAt: Date
+
+        init(position: Int, event: TicketEvent) {
+            self.position = position
+            id = event.id
+            ticketId = event.ticketID.rawValue
+            version = event.version
+            name = event.name
+            data = EventData(payload: event.change.payload)
+            actorId = event.actorID
+            commandId = event.commandID.rawValue
+            occurredAt = event.occurredAt
+        }
+    }
+
+    private struct EventData: Encodable {
+        let payload: any Encodable & Sendable
+        func encode(to encoder: any Encoder) throws { try payload.encode(to: encoder) }
+    }
+
+    private struct RejectionRow: Encodable {
+        let id: UUID
+        let problem: TicketRejection
     }
 
     // MARK: Reads

@@ -1,0 +1,91 @@
+import Foundation
+import SopzDomain
+import Testing
+
+@testable import SopzInfrastructure
+
+/// The decisions of a batch, without a database: each command judged in order against what the
+/// earlier ones left, and the net writes of the whole batch.
+struct BatchPlanTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+    static let client = User(id: "c", name: "C", roles: [.client])
+
+    static func create(ticket: TicketID = TicketID(UUID()), title: String = "Printer jams") -> CommandEnvelope {
+        CommandEnvelope(
+            commandID: CommandID(UUID()), issuedAt: now, issuer: client, ticketID: ticket,
+            command: .create(NewTicket(title: title, description: "It jams")))
+    }
+
+    static func plan(
+        _ envelopes: [CommandEnvelope], recorded: [CommandEnvelope]? = nil, current: [Ticket] = []
+    ) -> BatchPlan {
+        BatchPlan(
+            envelopes, recorded: Set((recorded ?? envelopes).map(\.commandID)),
+            current: Dictionary(uniqueKeysWithValues: current.map { ($0.id, $0) }), now: now,
+            decide: TicketRules.decide)
+    }
+
+    @Test func laterCommandsSeeWhatEarlierOnesDid() {
+        let first = Self.create()
+        let again = Self.create(ticket: first.ticketID, title: "Takeover")
+        let plan = Self.plan([first, again])
+        guard case .applied(let ticket) = plan.outcomes[0], case .rejected(let rejection) = plan.outcomes[1] else {
+            Issue.record("unexpected outcomes \(plan.outcomes)")
+            return
+        }
+        #expect(ticket.title == "Printer jams")
+        #expect(rejection.code == .conflict)
+        #expect(plan.tickets == [ticket])
+        #expect(plan.events.map(\.commandID) == [first.commandID])
+        #expect(plan.rejections.map(\.0) == [again.commandID])
+    }
+
+    @Test func storedTicketsAreJudgedAsStored() {
+        let stored = Ticket(
+            id: TicketID(UUID()), ownerID: "someone", ownerName: "S", title: "Mine", description: "d", category: nil,
+            refund: nil, status: .new, assigneeID: nil, createdAt: Self.now, updatedAt: Self.now, version: 1)
+        let plan = Self.plan([Self.create(ticket: stored.id)], current: [stored])
+        #expect(plan.outcomes.map(\.code) == ["rejected"])
+        #expect(plan.tickets.isEmpty)
+        #expect(!plan.writesNothing)
+    }
+
+    @Test func commandsSeenBeforeOrTwiceInTheBatchChangeNothing() {
+        let old = Self.create()
+        let new = Self.create()
+        let plan = Self.plan([old, new, new], recorded: [new])
+        #expect(plan.outcomes.map(\.code) == ["duplicate", "applied", "duplicate"])
+        #expect(plan.events.count == 1)
+        #expect(Self.plan([old], recorded: []).writesNothing)
+    }
+
+    @Test func aCommandToRetryHasItsRecordWithdrawn() {
+        let early = Self.create()
+        let plan = BatchPlan(
+            [early], recorded: [early.commandID], current: [:], now: Self.now,
+            decide: { _, _, _ in .retryLater(reason: "not yet") })
+        #expect(plan.outcomes == [.retryLater(reason: "not yet")])
+        #expect(plan.withdrawn == [early.commandID])
+    }
+
+    @Test func ticketsAreWrittenOnceInTheOrderTheyAreLocked() {
+        let commands = (0..<20).map { _ in Self.create() }
+        let plan = Self.plan(commands)
+        let ids = plan.tickets.map(\.id.rawValue.uuidString)
+        #expect(ids == ids.sorted())
+        #expect(Set(ids).count == 20)
+        #expect(plan.events.map(\.commandID) == commands.map(\.commandID))
+    }
+}
+
+extension ApplyOutcome {
+    /// The outcome's kind, for compact expectations.
+    fileprivate var code: String {
+        switch self {
+        case .applied: "applied"
+        case .duplicate: "duplicate"
+        case .rejected: "rejected"
+        case .retryLater: "retry"
+        }
+    }
+}
