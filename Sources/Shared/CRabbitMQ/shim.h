@@ -15,6 +15,10 @@
 #endif
 #include <sys/time.h>
 #include <stdio.h>
+#include <errno.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <stdint.h>
 #include <string.h>
@@ -26,6 +30,38 @@ static inline struct timeval sopz_timeval(double seconds) {
     value.tv_sec = (time_t)seconds;
     value.tv_usec = (suseconds_t)((seconds - (double)value.tv_sec) * 1000000.0);
     return value;
+}
+
+/// A non-blocking eventfd for waking a connection thread; -1 on failure.
+static inline int sopz_eventfd_open(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+static inline void sopz_eventfd_signal(int fd) {
+    uint64_t one = 1;
+    ssize_t written = write(fd, &one, sizeof one);
+    (void)written; // only fails when the counter is saturated: it is signalled already
+}
+
+static inline void sopz_eventfd_drain(int fd) {
+    uint64_t count;
+    ssize_t read_bytes = read(fd, &count, sizeof count);
+    (void)read_bytes; // EAGAIN: nothing was signalled
+}
+
+/// Sleeps until `socket_fd` has something to read (or failed), `wake_fd` was signalled, or
+/// `timeout_ms` passed; a negative descriptor is left out. Returns 1 for the socket, 2 for a
+/// wake-up (both: 3), 0 after the timeout. The wake-up is consumed.
+static inline int sopz_wait(int socket_fd, int wake_fd, int timeout_ms) {
+    struct pollfd fds[2];
+    int count = 0, socket_index = -1, wake_index = -1;
+    if (socket_fd >= 0) { fds[count].fd = socket_fd; fds[count].events = POLLIN; fds[count].revents = 0; socket_index = count++; }
+    if (wake_fd >= 0) { fds[count].fd = wake_fd; fds[count].events = POLLIN; fds[count].revents = 0; wake_index = count++; }
+    int ready;
+    do { ready = poll(fds, (nfds_t)count, timeout_ms); } while (ready < 0 && errno == EINTR);
+    if (ready <= 0) return 0;
+    int result = 0;
+    if (socket_index >= 0 && fds[socket_index].revents != 0) result |= 1;
+    if (wake_index >= 0 && fds[wake_index].revents != 0) { result |= 2; sopz_eventfd_drain(wake_fd); }
+    return result;
 }
 
 /// Declares a durable quorum queue that dead-letters to `dead_letter_exchange` and gives up on

@@ -224,6 +224,17 @@ final class AMQPConnection {
         return try body(copies.map { amqp_cstring_bytes($0) })
     }
 
+    /// Sleeps until the broker sent something, `wake` was signalled, or `timeout` seconds passed.
+    /// Call it after a read with timeout 0 found nothing: rabbitmq-c's own timed reads poll in a
+    /// tight loop for the last millisecond of every timeout, which burnt a core at 1,000 msg/s.
+    func waitForBroker(orWake wake: WakeSignal, timeout: TimeInterval) {
+        // Frames queued during an RPC are ready now; buffered bytes may hold the start of a frame
+        // whose rest is on its way (the socket wakes us), so only look again soon.
+        if amqp_frames_enqueued(state) != 0 { return }
+        let limit = amqp_data_in_buffer(state) != 0 ? min(timeout, 0.001) : timeout
+        _ = sopz_wait(amqp_get_sockfd(state), wake.descriptor, WakeSignal.milliseconds(limit))
+    }
+
     private func nextFrame(timeout: TimeInterval) throws -> amqp_frame_t? {
         var frame = amqp_frame_t()
         var wait = sopz_timeval(timeout)

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -36,7 +35,8 @@ public final class AMQPConsumer: Service, Sendable {
     private let drainTimeout: TimeInterval
     private let logger: Logger
     private let state = Mutex(State())
-    private let wakeUp = DispatchSemaphore(value: 0)
+    /// Signalled when settlements are waiting (the list went from empty to not empty) and on stop.
+    private let wakeUp = WakeSignal()
 
     public init(
         configuration: AMQPConfiguration, queue: String, prefetch: Int, drainTimeout: TimeInterval = 25,
@@ -57,7 +57,11 @@ public final class AMQPConsumer: Service, Sendable {
     public func nack(_ delivery: Delivery, requeue: Bool) { settle(.nack(delivery, requeue: requeue)) }
 
     private func settle(_ settlement: Settlement) {
-        state.withLock { $0.settlements.append(settlement) }
+        let wasEmpty = state.withLock { state in
+            state.settlements.append(settlement)
+            return state.settlements.count == 1
+        }
+        if wasEmpty { wakeUp.signal() }
     }
 
     /// Stops taking new deliveries and ends `deliveries`; in-flight ones may still be settled.
@@ -78,6 +82,7 @@ public final class AMQPConsumer: Service, Sendable {
             } onGracefulShutdown: {
                 self.stopIntake()
                 self.state.withLock { $0.closing = true }
+                self.wakeUp.signal()
             }
         } onCancel: {
             self.stopIntake()
@@ -85,6 +90,7 @@ public final class AMQPConsumer: Service, Sendable {
                 $0.closing = true
                 $0.abandoned = true
             }
+            self.wakeUp.signal()
         }
     }
 
@@ -102,7 +108,7 @@ public final class AMQPConsumer: Service, Sendable {
                 try connection.consume(queue: queue, prefetch: prefetch, consumerTag: "sopz-\(generation)")
             } catch {
                 logger.warning("RabbitMQ consumer cannot connect; retrying", metadata: ["error": "\(error)"])
-                _ = wakeUp.wait(timeout: .now() + backoff.next())
+                wakeUp.wait(timeout: backoff.next())
                 continue
             }
             backoff.reset()
@@ -148,11 +154,11 @@ public final class AMQPConsumer: Service, Sendable {
                     drainDeadline = deadline
                     if abandoned || inFlight <= 0 || ContinuousClock.now > deadline { return nil }
                 }
-                // Short waits while acks are due, so the prefetch window refills quickly.
-                guard
-                    let delivery = try connection.nextDelivery(
-                        timeout: inFlight > 0 ? 0.001 : 0.05, generation: generation)
-                else { continue }
+                // Nothing to read: sleep until the broker sends or a settlement is due.
+                guard let delivery = try connection.nextDelivery(timeout: 0, generation: generation) else {
+                    connection.waitForBroker(orWake: wakeUp, timeout: 0.5)
+                    continue
+                }
                 if intakeCancelled {
                     try connection.nack(deliveryTag: delivery.deliveryTag, requeue: true)
                 } else {

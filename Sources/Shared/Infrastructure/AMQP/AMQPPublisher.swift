@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -32,7 +31,8 @@ public final class AMQPPublisher: Service, Sendable {
     private let configuration: AMQPConfiguration
     private let logger: Logger
     private let state = Mutex(State())
-    private let wakeUp = DispatchSemaphore(value: 0)
+    /// Signalled when the queue goes from empty to not empty, and on stop.
+    private let wakeUp = WakeSignal()
     /// A message not confirmed within this many seconds fails with `.timedOut`.
     private let confirmTimeout: TimeInterval
     /// Publishes waiting beyond this many are refused with `.unavailable` (back-pressure).
@@ -53,20 +53,19 @@ public final class AMQPPublisher: Service, Sendable {
     /// Publishes `message` and returns after the broker's confirm; throws `AMQPError` otherwise.
     public func publish(_ message: OutgoingMessage) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let refusal: AMQPError? = state.withLock { state in
+            let outcome: Result<Bool, AMQPError> = state.withLock { state in
                 if !state.connected || state.stopping {
-                    return AMQPError(.unavailable, "not connected to RabbitMQ")
+                    return .failure(AMQPError(.unavailable, "not connected to RabbitMQ"))
                 }
                 if state.queue.count >= maxQueued {
-                    return AMQPError(.unavailable, "too many messages waiting for RabbitMQ")
+                    return .failure(AMQPError(.unavailable, "too many messages waiting for RabbitMQ"))
                 }
                 state.queue.append(Pending(message: message, continuation: continuation))
-                return nil
+                return .success(state.queue.count == 1)
             }
-            if let refusal {
-                continuation.resume(throwing: refusal)
-            } else {
-                wakeUp.signal()
+            switch outcome {
+            case .failure(let refusal): continuation.resume(throwing: refusal)
+            case .success(let wasIdle): if wasIdle { wakeUp.signal() }
             }
         }
     }
@@ -100,7 +99,7 @@ public final class AMQPPublisher: Service, Sendable {
                 try connection.enableConfirms()
             } catch {
                 logger.warning("RabbitMQ publisher cannot connect; retrying", metadata: ["error": "\(error)"])
-                _ = wakeUp.wait(timeout: .now() + backoff.next())
+                wakeUp.wait(timeout: backoff.next())
                 continue
             }
             backoff.reset()
@@ -156,9 +155,9 @@ public final class AMQPPublisher: Service, Sendable {
                 }
                 if batch.isEmpty && outstanding.isEmpty {
                     if isStopping { return nil }
-                    // Idle: let rabbitmq-c answer heartbeats, then sleep until work arrives.
+                    // Idle: let rabbitmq-c answer heartbeats, then sleep until work or the broker arrives.
                     _ = try connection.nextPublisherEvent(timeout: 0)
-                    _ = wakeUp.wait(timeout: .now() + 0.5)
+                    connection.waitForBroker(orWake: wakeUp, timeout: 0.5)
                     continue
                 }
                 while !batch.isEmpty {
@@ -172,10 +171,8 @@ public final class AMQPPublisher: Service, Sendable {
                     outstanding[nextTag] = Outstanding(pending: pending, sentAt: .now)
                     nextTag += 1
                 }
-                // Collect every confirm that is already there, waiting briefly for the first.
-                var wait = 0.001
-                while !outstanding.isEmpty, let event = try connection.nextPublisherEvent(timeout: wait) {
-                    wait = 0
+                // Collect every confirm that is already there.
+                while !outstanding.isEmpty, let event = try connection.nextPublisherEvent(timeout: 0) {
                     switch event {
                     case .ack(let tag, let multiple):
                         settle(tag, multiple: multiple, with: nil)
@@ -196,6 +193,10 @@ public final class AMQPPublisher: Service, Sendable {
                         entry.pending.continuation.resume(
                             throwing: AMQPError(.timedOut, "RabbitMQ did not confirm within \(confirmTimeout) s"))
                     }
+                }
+                // Sleep until confirms arrive or new messages are queued.
+                if !outstanding.isEmpty && state.withLock({ $0.queue.isEmpty }) {
+                    connection.waitForBroker(orWake: wakeUp, timeout: 0.1)
                 }
             }
         } catch {
