@@ -41,15 +41,19 @@ install_packages() {
 }
 
 # Makes a local CA and a server certificate once; every hop (HTTPS, AMQPS, PostgreSQL) uses them.
+# ECDSA P-256: a server signs a handshake about ten times faster than with RSA-2048, which counts
+# when 1,000 clients connect at once. (Older RSA ones from an earlier checkout are replaced.)
 make_certificates() {
   mkdir -p "$TLS" "$SECRETS" "$LOGS" "$PIDS"
   chmod 755 "$STATE"
-  [ -f "$TLS/server.pem" ] && return 0
+  if [ -f "$TLS/server.pem" ] && openssl x509 -in "$TLS/server.pem" -noout -text | grep -q id-ecPublicKey; then
+    return 0
+  fi
   log "creating a local CA and a server certificate in .state/tls"
-  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=Sopz local CA" \
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 -subj "/CN=Sopz local CA" \
     -keyout "$TLS/ca.key" -out "$TLS/ca.pem" \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=localhost" \
     -keyout "$TLS/server.key" -out "$TLS/server.csr" 2>/dev/null
   openssl x509 -req -in "$TLS/server.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" -CAcreateserial \
     -days 825 -out "$TLS/server.pem" \

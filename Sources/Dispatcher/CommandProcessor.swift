@@ -47,10 +47,9 @@ struct CommandProcessor: Sendable {
             do {
                 outageBackoff.reset()
                 switch try await apply(envelope) {
-                case .applied, .rejected:
+                case .applied, .rejected, .duplicate:
+                    // Also for a duplicate: a request repeating an Idempotency-Key may be waiting.
                     notifications.finished(envelope.commandID)
-                    return .ack
-                case .duplicate:
                     return .ack
                 case .retryLater(let reason):
                     attempts += 1

@@ -2,20 +2,28 @@ import Foundation
 import SopzDomain
 import SopzInfrastructure
 
-/// Stamps a command with its id, issuer and time, and hands it to RabbitMQ. Returns only after
-/// the broker confirmed it (durable in a quorum queue); otherwise throws a 503 problem.
+/// Stamps a command with its id, issuer and time, and hands it to RabbitMQ.
 struct CommandGateway: Sendable {
     let publisher: AMQPPublisher
     let mint: CommandIDMint
 
-    func submit(
+    /// The command as it will travel: its id (the same for a repeated `Idempotency-Key`), issuer,
+    /// time and ticket (a new ticket's id derives from the command's).
+    func envelope(
         _ command: TicketCommand, ticketID: TicketID?, by user: User, idempotencyKey: String?
-    ) async throws -> CommandEnvelope {
+    ) -> CommandEnvelope {
         let commandID = mint.mint(for: user.id, idempotencyKey: idempotencyKey)
-        let envelope = CommandEnvelope(
+        return CommandEnvelope(
             commandID: commandID, issuedAt: Date(), issuer: user,
             ticketID: ticketID ?? TicketID(DerivedID.uuid(from: commandID.rawValue, label: "ticket")),
             command: command)
+    }
+
+    /// Returns only after the broker confirmed the command (durable in a quorum queue);
+    /// otherwise throws a 503 problem.
+    func publish(_ envelope: CommandEnvelope) async throws {
+        let command = envelope.command
+        let commandID = envelope.commandID
         let message = OutgoingMessage(
             exchange: Topology.commandsExchange, routingKey: command.type,
             body: Array(try JSONCoding.encoder().encode(envelope)), messageID: commandID.description,
@@ -25,7 +33,6 @@ struct CommandGateway: Sendable {
         } catch {
             throw Problem.unavailable("the command could not be queued; nothing was accepted, try again")
         }
-        return envelope
     }
 
     /// An `Idempotency-Key` is 1–255 visible ASCII characters.

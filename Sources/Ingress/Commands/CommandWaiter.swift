@@ -4,16 +4,20 @@ import SopzDomain
 import SopzInfrastructure
 import Synchronization
 
-/// Lets a request wait (`Prefer: wait=N`) for its command's outcome without polling: the
-/// dispatcher's `NOTIFY sopz_commands, '<id>,<id>,…'` wakes exactly the requests waiting for
-/// those commands, which then read the outcome from the `commands` table.
+/// Lets a request wait (`Prefer: wait=N`) for its command's outcome without polling.
+///
+/// A request registers before its command is published, so the outcome cannot slip past it.
+/// The dispatcher's `NOTIFY sopz_commands, '<id>,<id>,…'` (sent after commit, also for
+/// duplicates) names the finished commands; the waiter reads the outcomes of those with someone
+/// waiting in one query and hands each request its own. A request whose notification never came
+/// (lost with a dropped connection) looks once more when its time is up.
 final class CommandWaiter: Service, Sendable {
     private enum Slot {
-        /// Registered, not parked yet: a notification now marks it `fired`.
+        /// Registered, not parked yet.
         case registered
-        case waiting(CheckedContinuation<Void, Never>)
-        /// Woken between registering and parking.
-        case fired
+        case parked(CheckedContinuation<FinishedCommand?, Never>)
+        /// Finished (or timed out: nil) before the request parked.
+        case settled(FinishedCommand?)
     }
 
     private let listener: PostgresListener
@@ -26,100 +30,90 @@ final class CommandWaiter: Service, Sendable {
     }
 
     func run() async throws {
-        for await payload in listener.notifications.cancelOnGracefulShutdown() {
-            if payload == PostgresListener.resync {
-                wakeAll()
-            } else {
-                for text in payload.split(separator: ",") {
-                    if let id = CommandID(String(text)) { wake(id) }
+        await withDiscardingTaskGroup { group in
+            for await payload in listener.notifications.cancelOnGracefulShutdown() {
+                let ids: [CommandID]
+                if payload == PostgresListener.resync {
+                    ids = slots.withLock { Array($0.keys) }  // notifications may have been missed
+                } else {
+                    let named = payload.split(separator: ",").compactMap { CommandID(String($0)) }
+                    ids = slots.withLock { slots in named.filter { slots[$0] != nil } }
                 }
+                if !ids.isEmpty { group.addTask { await self.deliverOutcomes(of: ids) } }
             }
         }
     }
 
-    /// The command's outcome once it is recorded, or nil when `timeout` passed first.
-    func outcome(of id: CommandID, timeout: Duration) async throws -> CommandRecord? {
+    /// Registers for `id`'s outcome, runs `publish`, and waits up to `timeout` for the outcome;
+    /// nil when it did not come in time. Throws only what `publish` throws.
+    func outcome(
+        of id: CommandID, timeout: Duration, after publish: () async throws -> Void
+    ) async throws -> FinishedCommand? {
+        let token = UUID()
+        slots.withLock { $0[id, default: [:]][token] = .registered }
+        do {
+            try await publish()
+        } catch {
+            slots.withLock { Self.remove(id, token, from: &$0) }
+            throw error
+        }
         let deadline = ContinuousClock.now + timeout
-        while true {
-            let token = UUID()
-            // Register before reading, so a NOTIFY between the read and the wait is not lost.
-            register(id, token)
-            let record: CommandRecord?
-            do {
-                record = try await store.command(id)
-            } catch {
-                remove(id, token)
-                throw error
+        let outcome = await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await Task.sleep(until: deadline)
+                self.settle(id, token, with: nil)
             }
-            if let record {
-                remove(id, token)
-                return record
+            let outcome = await park(id, token)
+            group.cancelAll()
+            return outcome
+        }
+        if let outcome { return outcome }
+        return try? await store.finishedCommands([id])[id]
+    }
+
+    private func deliverOutcomes(of ids: [CommandID]) async {
+        guard let finished = try? await store.finishedCommands(ids) else { return }  // the deadline reads again
+        for (id, outcome) in finished {
+            let tokens = slots.withLock { $0[id].map { Array($0.keys) } ?? [] }
+            for token in tokens { settle(id, token, with: outcome) }
+        }
+    }
+
+    /// Suspends until the slot is settled (at once if it already is).
+    private func park(_ id: CommandID, _ token: UUID) async -> FinishedCommand? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<FinishedCommand?, Never>) in
+            let settled = slots.withLock { slots -> FinishedCommand?? in
+                guard case .settled(let outcome) = slots[id]?[token] else {
+                    slots[id, default: [:]][token] = .parked(continuation)
+                    return .none
+                }
+                Self.remove(id, token, from: &slots)
+                return .some(outcome)
             }
-            if ContinuousClock.now >= deadline {
-                remove(id, token)
+            if case .some(let outcome) = settled { continuation.resume(returning: outcome) }
+        }
+    }
+
+    /// Gives the request its outcome (nil: time is up); only the first settlement counts.
+    private func settle(_ id: CommandID, _ token: UUID, with outcome: FinishedCommand?) {
+        let continuation = slots.withLock { slots -> CheckedContinuation<FinishedCommand?, Never>? in
+            switch slots[id]?[token] {
+            case .parked(let continuation):
+                Self.remove(id, token, from: &slots)
+                return continuation
+            case .registered:
+                slots[id]?[token] = .settled(outcome)
+                return nil
+            case .settled, nil:
                 return nil
             }
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    try? await Task.sleep(until: deadline)
-                    self.wake(id, token)
-                }
-                group.addTask { await self.park(id, token) }
-                await group.next()
-                group.cancelAll()
-            }
         }
+        continuation?.resume(returning: outcome)
     }
 
-    private func register(_ id: CommandID, _ token: UUID) {
-        slots.withLock { $0[id, default: [:]][token] = .registered }
+    private static func remove(_ id: CommandID, _ token: UUID, from slots: inout [CommandID: [UUID: Slot]]) {
+        slots[id]?[token] = nil
+        if slots[id]?.isEmpty == true { slots[id] = nil }
     }
 
-    private func remove(_ id: CommandID, _ token: UUID) {
-        slots.withLock { slots in
-            slots[id]?[token] = nil
-            if slots[id]?.isEmpty == true { slots[id] = nil }
-        }
-    }
-
-    /// Suspends until `wake` fired for this token (at once if it already did).
-    private func park(_ id: CommandID, _ token: UUID) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let alreadyFired = slots.withLock { slots -> Bool in
-                if case .fired = slots[id]?[token] {
-                    slots[id]?[token] = nil
-                    if slots[id]?.isEmpty == true { slots[id] = nil }
-                    return true
-                }
-                slots[id, default: [:]][token] = .waiting(continuation)
-                return false
-            }
-            if alreadyFired { continuation.resume() }
-        }
-    }
-
-    private func wake(_ id: CommandID, _ token: UUID) {
-        let continuation = slots.withLock { slots -> CheckedContinuation<Void, Never>? in
-            if case .waiting(let continuation) = slots[id]?[token] {
-                slots[id]?[token] = nil
-                if slots[id]?.isEmpty == true { slots[id] = nil }
-                return continuation
-            }
-            // Registered but not parked yet: park will see this and return at once. Absent
-            // means it was already woken and removed; nothing to do.
-            if case .registered = slots[id]?[token] { slots[id]?[token] = .fired }
-            return nil
-        }
-        continuation?.resume()
-    }
-
-    private func wake(_ id: CommandID) {
-        let tokens = slots.withLock { $0[id].map { Array($0.keys) } ?? [] }
-        tokens.forEach { wake(id, $0) }
-    }
-
-    private func wakeAll() {
-        let all = slots.withLock { $0.flatMap { id, tokens in tokens.keys.map { (id, $0) } } }
-        all.forEach { wake($0.0, $0.1) }
-    }
 }

@@ -28,26 +28,32 @@ struct CommandOutcomes: Sendable {
         api.on(AccessMatrix.showCommand, use: show)
     }
 
-    /// The answer to a just-submitted command: 202, or with `wait` seconds the outcome if it
-    /// arrives in time (201 and the ticket, or the rejection's problem).
-    func respond(to envelope: CommandEnvelope, wait: Int?) async throws -> Response {
+    /// Publishes `envelope` and answers 202 once RabbitMQ confirmed it — or, with `wait`
+    /// seconds, the outcome if it arrives in time (201 and the ticket, or the rejection's problem).
+    func submit(_ envelope: CommandEnvelope, through gateway: CommandGateway, wait: Int?) async throws -> Response {
         var headers: HTTPFields = [.location: "/api/v1/commands/\(envelope.commandID)"]
-        if let wait, wait > 0,
-            let record = try? await waiter.outcome(of: envelope.commandID, timeout: .seconds(wait))
-        {
-            headers[.preferenceApplied] = "wait=\(wait)"
-            switch record.status {
-            case .rejected:
-                throw Problem.rejected(record.rejection ?? TicketRejection(.conflict, "rejected"))
-            case .done:
-                if let ticket = try? await store.ticket(envelope.ticketID) {
-                    headers[.location] = "/api/v1/tickets/\(ticket.id)"
-                    let status: HTTPResponse.Status = envelope.command.type == "ticket.create" ? .created : .ok
-                    return try jsonResponse(ticket, status: status, headers: headers)
-                }
-            }
+        guard let wait, wait > 0 else {
+            try await gateway.publish(envelope)
+            return try accepted(envelope, headers: headers)
         }
-        return try jsonResponse(
+        let finished = try await waiter.outcome(of: envelope.commandID, timeout: .seconds(wait)) {
+            try await gateway.publish(envelope)
+        }
+        guard let finished else { return try accepted(envelope, headers: headers) }
+        headers[.preferenceApplied] = "wait=\(wait)"
+        switch finished.record.status {
+        case .rejected:
+            throw Problem.rejected(finished.record.rejection ?? TicketRejection(.conflict, "rejected"))
+        case .done:
+            guard let ticket = finished.ticket else { return try accepted(envelope, headers: headers) }
+            headers[.location] = "/api/v1/tickets/\(ticket.id)"
+            let status: HTTPResponse.Status = envelope.command.type == "ticket.create" ? .created : .ok
+            return try jsonResponse(ticket, status: status, headers: headers)
+        }
+    }
+
+    private func accepted(_ envelope: CommandEnvelope, headers: HTTPFields) throws -> Response {
+        try jsonResponse(
             Accepted(commandId: envelope.commandID, ticketId: envelope.ticketID), status: .accepted, headers: headers)
     }
 
@@ -56,19 +62,21 @@ struct CommandOutcomes: Sendable {
         guard let id = context.parameters.get("id").flatMap(CommandID.init) else {
             throw Problem.notFound("the command")
         }
-        let record = try await Problem.unavailableUnless(reading: "command outcomes") { try await store.command(id) }
-        guard let record else {
+        let finished = try await Problem.unavailableUnless(reading: "command outcomes") {
+            try await store.finishedCommands([id])[id]
+        }
+        guard let finished else {
             // Not applied yet: it is "accepted" only if it was minted for this caller.
             guard mint.wasMinted(id, for: user.id) else { throw Problem.notFound("the command") }
             return try jsonResponse(Accepted(commandId: id, ticketId: nil))
         }
+        let record = finished.record
         guard record.issuerID == user.id else { throw Problem.notFound("the command") }
         switch record.status {
         case .done:
-            var ticket: Ticket?
-            if let ticketID = record.ticketID { ticket = try? await store.ticket(ticketID) }
             return try jsonResponse(
-                Finished(commandId: id, status: "done", ticketId: record.ticketID, ticket: ticket, problem: nil))
+                Finished(
+                    commandId: id, status: "done", ticketId: record.ticketID, ticket: finished.ticket, problem: nil))
         case .rejected:
             let problem = Problem.rejected(record.rejection ?? TicketRejection(.conflict, "rejected"))
             return try jsonResponse(

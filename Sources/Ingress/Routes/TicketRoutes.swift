@@ -26,9 +26,9 @@ struct TicketRoutes: Sendable {
             NewTicket.self, from: request, context: context, allowedFields: Self.createFields)
         let violations = newTicket.violations()
         guard violations.isEmpty else { throw Problem.invalid("the ticket is not valid", violations: violations) }
-        let envelope = try await gateway.submit(
-            .create(newTicket), ticketID: nil, by: user, idempotencyKey: idempotencyKey)
-        return try await outcomes.respond(to: envelope, wait: PreferWait.seconds(in: request.headers[values: .prefer]))
+        let envelope = gateway.envelope(.create(newTicket), ticketID: nil, by: user, idempotencyKey: idempotencyKey)
+        return try await outcomes.submit(
+            envelope, through: gateway, wait: PreferWait.seconds(in: request.headers[values: .prefer]))
     }
 
     /// GET /api/v1/tickets/{id} — the ticket, if the caller may see it (else 404).

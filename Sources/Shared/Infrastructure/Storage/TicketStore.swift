@@ -15,6 +15,12 @@ public struct CommandRecord: Sendable, Equatable {
     public let rejection: TicketRejection?
 }
 
+/// A finished command and its ticket as it is now (nil for a rejected create).
+public struct FinishedCommand: Sendable, Equatable {
+    public let record: CommandRecord
+    public let ticket: Ticket?
+}
+
 /// The result of applying one command in one transaction.
 public enum ApplyOutcome: Sendable, Equatable {
     case applied(Ticket)
@@ -229,24 +235,49 @@ public struct TicketStore: Sendable {
     }
 
     public func command(_ id: CommandID) async throws -> CommandRecord? {
-        let rows = try await withDeadline(readTimeout) { [client, logger] in
-            try await client.query(
-                "SELECT issuer_id, type, ticket_id, status, problem::text FROM commands WHERE id = \(id.rawValue)",
-                logger: logger
-            ).collect()
-        }
-        guard let row = rows.first else { return nil }
-        let (issuer, type, ticketID, status, problem) = try row.decode((String, String, UUID?, String, String?).self)
-        return CommandRecord(
-            commandID: id, issuerID: issuer, type: type, ticketID: ticketID.map(TicketID.init),
-            status: CommandRecord.Status(rawValue: status) ?? .rejected,
-            rejection: try problem.map { try JSONCoding.decoder().decode(TicketRejection.self, from: Data($0.utf8)) })
+        try await finishedCommands([id])[id]?.record
     }
 
-    static let ticketColumns = """
-        id, owner_id, owner_name, title, description, category, refund::text, status, assignee_id, \
-        created_at, updated_at, version
-        """
+    /// The outcomes of those of `ids` that are finished, each with its ticket as it is now: one
+    /// query for many commands (a notification wakes many waiting requests at once).
+    public func finishedCommands(_ ids: [CommandID]) async throws -> [CommandID: FinishedCommand] {
+        let ids = ids.map(\.rawValue)
+        let rows = try await withDeadline(readTimeout) { [client, logger] in
+            try await client.query(
+                """
+                SELECT c.id AS command_id, c.issuer_id, c.type, c.ticket_id, c.status AS command_status,
+                       c.problem::text AS problem, \(unescaped: Self.ticketColumns(of: "t"))
+                FROM commands AS c LEFT JOIN tickets AS t ON t.id = c.ticket_id
+                WHERE c.id = ANY(\(ids)::uuid[])
+                """, logger: logger
+            ).collect()
+        }
+        var finished: [CommandID: FinishedCommand] = [:]
+        for row in rows {
+            let columns = PostgresRandomAccessRow(row)
+            let id = CommandID(try columns["command_id"].decode(UUID.self))
+            let problem = try columns["problem"].decode(String?.self)
+            let record = CommandRecord(
+                commandID: id, issuerID: try columns["issuer_id"].decode(String.self),
+                type: try columns["type"].decode(String.self),
+                ticketID: try columns["ticket_id"].decode(UUID?.self).map(TicketID.init),
+                status: CommandRecord.Status(rawValue: try columns["command_status"].decode(String.self)) ?? .rejected,
+                rejection: try problem.map {
+                    try JSONCoding.decoder().decode(TicketRejection.self, from: Data($0.utf8))
+                })
+            finished[id] = FinishedCommand(record: record, ticket: try Self.ticket(from: row))
+        }
+        return finished
+    }
+
+    static let ticketColumnNames = [
+        "id", "owner_id", "owner_name", "title", "description", "category", "refund::text AS refund", "status",
+        "assignee_id", "created_at", "updated_at", "version",
+    ]
+    static let ticketColumns = ticketColumnNames.joined(separator: ", ")
+    static func ticketColumns(of table: String) -> String {
+        ticketColumnNames.map { "\(table).\($0)" }.joined(separator: ", ")
+    }
 
     /// The ticket in `row`'s ticket columns (read by name, so the same code serves the plain read
     /// and the record-and-lock statement); nil when they are NULL: no such ticket yet.
