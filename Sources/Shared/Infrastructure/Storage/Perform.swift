@@ -19,3 +19,12 @@ extension PostgresClient {
         _ = try await self.query(query, logger: logger).collect()
     }
 }
+
+extension AsyncSequence {
+    /// Every element, read to the end (so, as with `perform`, a late error surfaces).
+    func all() async throws -> [Element] {
+        var elements: [Element] = []
+        for try await element in self { elements.append(element) }
+        return elements
+    }
+}

@@ -93,24 +93,9 @@ public struct TicketStore: Sendable {
         let issuers = commands.map(\.issuer.id)
         let types = commands.map(\.command.type)
         let ticketIDs = commands.map(\.ticketID.rawValue)
-        // The outer join yields one row even when no ticket exists yet (every command a create).
-        let rows = try await connection.query(
-            """
-            WITH recorded AS (
-                INSERT INTO commands (id, issuer_id, type, ticket_id, status)
-                SELECT id, issuer_id, type, ticket_id, 'done'
-                FROM unnest(\(commandIDs)::uuid[], \(issuers)::text[], \(types)::text[], \(ticketIDs)::uuid[])
-                    AS c(id, issuer_id, type, ticket_id)
-                ORDER BY id
-                ON CONFLICT (id) DO NOTHING RETURNING id
-            ), locked AS (
-                SELECT \(unescaped: Self.ticketColumns) FROM tickets WHERE id = ANY(\(ticketIDs)::uuid[])
-                ORDER BY id FOR UPDATE
-            )
-            SELECT (SELECT array_agg(id) FROM recorded) AS recorded, t.*
-            FROM (SELECT 1) AS one LEFT JOIN locked AS t ON true
-            """, logger: logger
-        ).collect()
+        let rows = try await connection.execute(
+            RecordAndLock(commandIDs: commandIDs, issuers: issuers, types: types, ticketIDs: ticketIDs), logger: logger
+        ).all()
         var recorded = Set<CommandID>()
         var current: [TicketID: Ticket] = [:]
         for row in rows {
@@ -133,60 +118,19 @@ public struct TicketStore: Sendable {
         let events = try json(plan.events.enumerated().map { EventRow(position: $0.offset, event: $0.element) })
         let rejections = try json(plan.rejections.map { RejectionRow(id: $0.0.rawValue, problem: $0.1) })
         let withdrawn = plan.withdrawn.map(\.rawValue)
-        let rows = try await connection.query(
-            """
-            WITH ticket_rows AS (
-                INSERT INTO tickets (id, owner_id, owner_name, title, description, category, refund, status,
-                                     assignee_id, created_at, updated_at, version)
-                SELECT id, "ownerId", "ownerName", title, description, category, refund, status, "assigneeId",
-                       "createdAt", "updatedAt", version
-                FROM jsonb_to_recordset(\(tickets)::jsonb) AS t(
-                    id uuid, "ownerId" text, "ownerName" text, title text, description text, category text,
-                    refund jsonb, status text, "assigneeId" text, "createdAt" timestamptz, "updatedAt" timestamptz,
-                    version int4)
-                ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description,
-                    category = EXCLUDED.category, refund = EXCLUDED.refund, status = EXCLUDED.status,
-                    assignee_id = EXCLUDED.assignee_id, updated_at = EXCLUDED.updated_at, version = EXCLUDED.version
-                RETURNING 1
-            ), new_events AS (
-                SELECT * FROM jsonb_to_recordset(\(events)::jsonb) AS e(
-                    position int4, id uuid, "ticketId" uuid, version int4, name text, data jsonb, "actorId" text,
-                    "commandId" uuid, "occurredAt" timestamptz)
-            ), stored_events AS (
-                INSERT INTO events (id, ticket_id, version, type, data, actor_id, command_id, occurred_at)
-                SELECT id, "ticketId", version, name, data, "actorId", "commandId", "occurredAt"
-                FROM new_events ORDER BY position
-                RETURNING 1
-            ), outbox_rows AS (
-                INSERT INTO outbox (event_id, routing_key, type, subject, data, occurred_at)
-                SELECT id, 'ticket.' || name, 'sopz.ticket.' || name || '.v1', "ticketId"::text, data, "occurredAt"
-                FROM new_events ORDER BY position
-                RETURNING 1
-            ), rejected AS (
-                UPDATE commands AS c SET status = 'rejected', problem = r.problem
-                FROM jsonb_to_recordset(\(rejections)::jsonb) AS r(id uuid, problem jsonb)
-                WHERE c.id = r.id
-                RETURNING 1
-            ), withdrawn AS (
-                DELETE FROM commands WHERE id = ANY(\(withdrawn)::uuid[]) RETURNING 1
-            )
-            SELECT (SELECT count(*) FROM ticket_rows), (SELECT count(*) FROM stored_events),
-                   (SELECT count(*) FROM outbox_rows), (SELECT count(*) FROM rejected),
-                   (SELECT count(*) FROM withdrawn)
-            """, logger: logger
-        ).collect()
+        let rows = try await connection.execute(
+            WriteBatch(tickets: tickets, events: events, rejections: rejections, withdrawn: withdrawn), logger: logger
+        ).all()
         let expected = [
             plan.tickets.count, plan.events.count, plan.events.count, plan.rejections.count, withdrawn.count,
         ]
-        let written = try rows.first.map { try $0.decode((Int, Int, Int, Int, Int).self) }
-        guard let written, [written.0, written.1, written.2, written.3, written.4] == expected else {
-            throw BatchWriteMismatch(expected: expected, written: written.map { "\($0)" } ?? "nothing")
-        }
+        let written = rows.first.map { [$0.0, $0.1, $0.2, $0.3, $0.4] }
+        guard written == expected else { throw BatchWriteMismatch(expected: expected, written: written) }
     }
 
     struct BatchWriteMismatch: Error {
         let expected: [Int]
-        let written: String
+        let written: [Int]?
     }
 
     /// An event as the write statement reads it; `position` keeps the batch's order.
@@ -243,14 +187,7 @@ public struct TicketStore: Sendable {
     public func finishedCommands(_ ids: [CommandID]) async throws -> [CommandID: FinishedCommand] {
         let ids = ids.map(\.rawValue)
         let rows = try await withDeadline(readTimeout) { [client, logger] in
-            try await client.query(
-                """
-                SELECT c.id AS command_id, c.issuer_id, c.type, c.ticket_id, c.status AS command_status,
-                       c.problem::text AS problem, \(unescaped: Self.ticketColumns(of: "t"))
-                FROM commands AS c LEFT JOIN tickets AS t ON t.id = c.ticket_id
-                WHERE c.id = ANY(\(ids)::uuid[])
-                """, logger: logger
-            ).collect()
+            try await client.execute(FinishedCommands(commandIDs: ids), logger: logger).all()
         }
         var finished: [CommandID: FinishedCommand] = [:]
         for row in rows {
