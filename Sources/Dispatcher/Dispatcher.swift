@@ -8,6 +8,7 @@ import SopzInfrastructure
 @main
 struct Dispatcher {
     static func main() async throws {
+        ConcurrencyExecutor.useEventLoops()
         let environment = ProcessInfo.processInfo.environment
         let settings = try SharedSettings(environment: environment)
         let options = try DispatcherOptions(environment: environment)

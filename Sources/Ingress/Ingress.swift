@@ -13,6 +13,7 @@ import SopzInfrastructure
 @main
 struct Ingress {
     static func main() async throws {
+        ConcurrencyExecutor.useEventLoops()
         let environment = ProcessInfo.processInfo.environment
         let shared = try SharedSettings(environment: environment)
         let settings = try IngressSettings(environment: environment, shared: shared)

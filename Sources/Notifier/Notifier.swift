@@ -8,6 +8,7 @@ import SopzInfrastructure
 @main
 struct Notifier {
     static func main() async throws {
+        ConcurrencyExecutor.useEventLoops()
         let settings = try SharedSettings(environment: ProcessInfo.processInfo.environment)
         let logger = settings.logger("sopz.notifier")
         try await buildNotifier(settings: settings, logger: logger).run()
