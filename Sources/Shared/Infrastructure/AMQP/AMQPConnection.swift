@@ -300,13 +300,18 @@ final class AMQPConnection {
         var key = [CChar](repeating: 0, count: 256)
         var value = [CChar](repeating: 0, count: 4096)
         for index in 0..<count where sopz_header_at(&properties, index, &key, key.count, &value, value.count) == 0 {
-            headers[String(cString: key)] = String(cString: value)
+            headers[Self.text(nulTerminated: key)] = Self.text(nulTerminated: value)
         }
         return Delivery(
             body: bytes(envelope.message.body), routingKey: text(envelope.routing_key),
             messageID: string(properties.message_id, flag: AMQP_BASIC_MESSAGE_ID_FLAG, in: properties._flags),
             type: string(properties.type, flag: AMQP_BASIC_TYPE_FLAG, in: properties._flags), headers: headers,
             redelivered: envelope.redelivered != 0, deliveryTag: envelope.delivery_tag, generation: generation)
+    }
+
+    /// The UTF-8 text in `buffer` up to its first NUL.
+    private static func text(nulTerminated buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     private static func bytes(_ value: amqp_bytes_t) -> [UInt8] {
