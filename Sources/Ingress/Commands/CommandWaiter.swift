@@ -44,11 +44,15 @@ final class CommandWaiter: Service, Sendable {
         }
     }
 
-    /// Registers for `id`'s outcome, runs `publish`, and waits up to `timeout` for the outcome;
-    /// nil when it did not come in time. Throws only what `publish` throws.
+    /// Registers for `id`'s outcome, runs `publish`, and waits for the outcome; nil when it did not
+    /// come in time. All of it, the last look included, fits in `timeout`, so a request never
+    /// waits longer than it asked (even while the database is down). Throws only what `publish`
+    /// throws.
     func outcome(
         of id: CommandID, timeout: Duration, after publish: () async throws -> Void
     ) async throws -> FinishedCommand? {
+        let lastLook = min(timeout / 4, .milliseconds(500))
+        let deadline = ContinuousClock.now + timeout - lastLook
         let token = UUID()
         slots.withLock { $0[id, default: [:]][token] = .registered }
         do {
@@ -57,7 +61,6 @@ final class CommandWaiter: Service, Sendable {
             slots.withLock { Self.remove(id, token, from: &$0) }
             throw error
         }
-        let deadline = ContinuousClock.now + timeout
         let outcome = await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 try? await Task.sleep(until: deadline)
@@ -68,7 +71,7 @@ final class CommandWaiter: Service, Sendable {
             return outcome
         }
         if let outcome { return outcome }
-        return try? await store.finishedCommands([id])[id]
+        return try? await withDeadline(lastLook) { [store] in try await store.finishedCommands([id])[id] }
     }
 
     private func deliverOutcomes(of ids: [CommandID]) async {

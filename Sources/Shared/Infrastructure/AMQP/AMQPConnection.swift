@@ -128,10 +128,11 @@ final class AMQPConnection {
         case returned(messageID: String?)
     }
 
-    /// Waits up to `timeout` for the next confirm or return; nil when none arrived.
-    func nextPublisherEvent(timeout: TimeInterval) throws -> PublisherEvent? {
+    /// The next confirm or return already received; nil at once when there is none (it never
+    /// waits: sleep in `waitForBroker`).
+    func nextPublisherEvent() throws -> PublisherEvent? {
         while true {
-            guard let frame = try nextFrame(timeout: timeout) else { return nil }
+            guard let frame = try nextFrame() else { return nil }
             guard frame.frame_type == UInt8(AMQP_FRAME_METHOD) else { continue }
             switch frame.payload.method.id {
             case AMQP_BASIC_ACK_METHOD:
@@ -171,11 +172,12 @@ final class AMQPConnection {
         try check(amqp_get_rpc_reply(state), "cancelling consumer")
     }
 
-    /// Waits up to `timeout` for the next delivery; nil when none arrived.
-    func nextDelivery(timeout: TimeInterval, generation: Int) throws -> Delivery? {
+    /// The next delivery already (being) received; nil at once when there is none (it never
+    /// waits for one to start: sleep in `waitForBroker`).
+    func nextDelivery(generation: Int) throws -> Delivery? {
         amqp_maybe_release_buffers(state)
         var envelope = amqp_envelope_t()
-        var wait = sopz_timeval(timeout)
+        var wait = sopz_timeval(0)
         let reply = amqp_consume_message(state, &envelope, &wait, 0)
         if reply.reply_type == AMQP_RESPONSE_NORMAL {
             defer { amqp_destroy_envelope(&envelope) }
@@ -185,7 +187,7 @@ final class AMQPConnection {
             if reply.library_error == AMQP_STATUS_TIMEOUT.rawValue { return nil }
             if reply.library_error == AMQP_STATUS_UNEXPECTED_STATE.rawValue {
                 // A frame that is not a delivery (a close, a cancel): read it and decide.
-                if let frame = try nextFrame(timeout: timeout) { try failIfClosing(frame) }
+                if let frame = try nextFrame() { try failIfClosing(frame) }
                 return nil
             }
         }
@@ -225,8 +227,9 @@ final class AMQPConnection {
     }
 
     /// Sleeps until the broker sent something, `wake` was signalled, or `timeout` seconds passed.
-    /// Call it after a read with timeout 0 found nothing: rabbitmq-c's own timed reads poll in a
-    /// tight loop for the last millisecond of every timeout, which burnt a core at 1,000 msg/s.
+    /// Call it after a read found nothing. The reads never wait themselves: rabbitmq-c's timed
+    /// reads poll in a tight loop for the last millisecond of every timeout, which burnt a core
+    /// at 1,000 msg/s.
     func waitForBroker(orWake wake: WakeSignal, timeout: TimeInterval) {
         // Frames queued during an RPC are ready now; buffered bytes may hold the start of a frame
         // whose rest is on its way (the socket wakes us), so only look again soon.
@@ -235,9 +238,10 @@ final class AMQPConnection {
         _ = sopz_wait(amqp_get_sockfd(state), wake.descriptor, WakeSignal.milliseconds(limit))
     }
 
-    private func nextFrame(timeout: TimeInterval) throws -> amqp_frame_t? {
+    /// The next frame already received, or nil at once.
+    private func nextFrame() throws -> amqp_frame_t? {
         var frame = amqp_frame_t()
-        var wait = sopz_timeval(timeout)
+        var wait = sopz_timeval(0)
         let status = amqp_simple_wait_frame_noblock(state, &frame, &wait)
         if status == AMQP_STATUS_TIMEOUT.rawValue { return nil }
         try check(status: status, "reading a frame")

@@ -155,7 +155,7 @@ public final class AMQPConsumer: Service, Sendable {
                     if abandoned || inFlight <= 0 || ContinuousClock.now > deadline { return nil }
                 }
                 // Nothing to read: sleep until the broker sends or a settlement is due.
-                guard let delivery = try connection.nextDelivery(timeout: 0, generation: generation) else {
+                guard let delivery = try connection.nextDelivery(generation: generation) else {
                     connection.waitForBroker(orWake: wakeUp, timeout: 0.5)
                     continue
                 }

@@ -156,7 +156,7 @@ public final class AMQPPublisher: Service, Sendable {
                 if batch.isEmpty && outstanding.isEmpty {
                     if isStopping { return nil }
                     // Idle: let rabbitmq-c answer heartbeats, then sleep until work or the broker arrives.
-                    _ = try connection.nextPublisherEvent(timeout: 0)
+                    _ = try connection.nextPublisherEvent()
                     connection.waitForBroker(orWake: wakeUp, timeout: 0.5)
                     continue
                 }
@@ -172,7 +172,7 @@ public final class AMQPPublisher: Service, Sendable {
                     nextTag += 1
                 }
                 // Collect every confirm that is already there.
-                while !outstanding.isEmpty, let event = try connection.nextPublisherEvent(timeout: 0) {
+                while !outstanding.isEmpty, let event = try connection.nextPublisherEvent() {
                     switch event {
                     case .ack(let tag, let multiple):
                         settle(tag, multiple: multiple, with: nil)

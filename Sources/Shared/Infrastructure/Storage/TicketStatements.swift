@@ -16,7 +16,7 @@ struct RecordAndLock: PostgresPreparedStatement {
             ORDER BY id
             ON CONFLICT (id) DO NOTHING RETURNING id
         ), locked AS (
-            SELECT \(TicketStore.ticketColumns) FROM tickets WHERE id = ANY($4::uuid[])
+            SELECT \(TicketStore.ticketColumns()) FROM tickets WHERE id = ANY($4::uuid[])
             ORDER BY id FOR UPDATE
         )
         SELECT (SELECT array_agg(id) FROM recorded) AS recorded, t.*

@@ -114,7 +114,8 @@ public struct TicketStore: Sendable {
     private func write(_ plan: BatchPlan, on connection: PostgresConnection) async throws {
         let encoder = JSONCoding.encoder()
         func json(_ rows: some Encodable) throws -> String { String(decoding: try encoder.encode(rows), as: UTF8.self) }
-        let tickets = try json(plan.tickets)
+        let changed = plan.tickets
+        let tickets = try json(changed)
         let events = try json(plan.events.enumerated().map { EventRow(position: $0.offset, event: $0.element) })
         let rejections = try json(plan.rejections.map { RejectionRow(id: $0.0.rawValue, problem: $0.1) })
         let withdrawn = plan.withdrawn.map(\.rawValue)
@@ -122,7 +123,7 @@ public struct TicketStore: Sendable {
             WriteBatch(tickets: tickets, events: events, rejections: rejections, withdrawn: withdrawn), logger: logger
         ).all()
         let expected = [
-            plan.tickets.count, plan.events.count, plan.events.count, plan.rejections.count, withdrawn.count,
+            changed.count, plan.events.count, plan.events.count, plan.rejections.count, withdrawn.count,
         ]
         let written = rows.first.map { [$0.0, $0.1, $0.2, $0.3, $0.4] }
         guard written == expected else { throw BatchWriteMismatch(expected: expected, written: written) }
@@ -173,7 +174,7 @@ public struct TicketStore: Sendable {
     public func ticket(_ id: TicketID) async throws -> Ticket? {
         try await withDeadline(readTimeout) { [client, logger] in
             try await client.query(
-                "SELECT \(unescaped: Self.ticketColumns) FROM tickets WHERE id = \(id.rawValue)", logger: logger
+                "SELECT \(unescaped: Self.ticketColumns()) FROM tickets WHERE id = \(id.rawValue)", logger: logger
             ).collect().first.flatMap(Self.ticket(from:))
         }
     }
@@ -211,8 +212,8 @@ public struct TicketStore: Sendable {
         "id", "owner_id", "owner_name", "title", "description", "category", "refund::text AS refund", "status",
         "assignee_id", "created_at", "updated_at", "version",
     ]
-    static let ticketColumns = ticketColumnNames.joined(separator: ", ")
-    static func ticketColumns(of table: String) -> String {
+    /// The ticket columns of `table` (a name or an alias), as `ticket(from:)` reads them.
+    static func ticketColumns(of table: String = "tickets") -> String {
         ticketColumnNames.map { "\(table).\($0)" }.joined(separator: ", ")
     }
 
