@@ -26,6 +26,8 @@ struct CommandProcessor: Sendable {
     var retryBackoff = Backoff(initial: 0.05, maximum: 2)
     /// Backoff while the database is unreachable.
     var outageBackoff = Backoff(initial: 0.2, maximum: 5)
+    /// Waits between attempts (seconds); tests replace it to see the delays without waiting them.
+    var pause: @Sendable (Double) async -> Void = { try? await Task.sleep(for: .seconds($0)) }
 
     func process(_ delivery: Delivery) async -> Settlement {
         let envelope: CommandEnvelope
@@ -45,8 +47,9 @@ struct CommandProcessor: Sendable {
             if Task.isCancelled || Task.isShuttingDownGracefully { return .requeue }
             let delay: Double
             do {
-                outageBackoff.reset()
-                switch try await apply(envelope) {
+                let outcome = try await apply(envelope)
+                outageBackoff.reset()  // the database answered: a later outage starts short again
+                switch outcome {
                 case .applied, .rejected, .duplicate:
                     // Also for a duplicate: a request repeating an Idempotency-Key may be waiting.
                     notifications.finished(envelope.commandID)
@@ -70,7 +73,7 @@ struct CommandProcessor: Sendable {
                     delay = retryBackoff.next()
                 }
             }
-            try? await Task.sleep(for: .seconds(delay))
+            await pause(delay)
         }
     }
 
