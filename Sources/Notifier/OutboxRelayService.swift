@@ -2,7 +2,8 @@ import Logging
 import ServiceLifecycle
 import SopzInfrastructure
 
-/// Relays outbox rows to `sopz.events`, deleting each row only after RabbitMQ confirmed it.
+/// Relays outbox rows to `sopz.events` in their order, deleting each row only after RabbitMQ
+/// confirmed it.
 ///
 /// Woken by `NOTIFY sopz_outbox` and, in case a notification was missed, every
 /// `pollInterval`. Several replicas can run: each batch is locked with `SKIP LOCKED`, so no
@@ -15,6 +16,10 @@ struct OutboxRelayService: Service {
     let logger: Logger
     var batchSize = 200
     var pollInterval: Duration = .seconds(1)
+    /// How long a notification waits for more commits before the relay drains: under load
+    /// this turns one transaction and one round of confirms per commit into one per few dozen
+    /// events, for a delay nobody outside notices.
+    var gatherDelay: Duration = .milliseconds(20)
 
     func run() async throws {
         await schemaReady.wait()
@@ -33,7 +38,10 @@ struct OutboxRelayService: Service {
                 wake.finish()
             }
             group.addTask {
-                for await _ in wakeUps.cancelOnGracefulShutdown() { await drain() }
+                for await _ in wakeUps.cancelOnGracefulShutdown() {
+                    try? await Task.sleep(for: gatherDelay)
+                    await drain()
+                }
             }
             await group.waitForAll()
         }
@@ -48,13 +56,8 @@ struct OutboxRelayService: Service {
         }
     }
 
-    /// Publishes a batch concurrently so its confirms arrive together; fails if any fails.
+    /// Publishes a batch in its order; its confirms arrive together. Fails if any fails.
     private func publishAll(_ rows: [OutboxRow]) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for row in rows {
-                group.addTask { try await publisher.publish(CloudEventMapping.message(for: row)) }
-            }
-            try await group.waitForAll()
-        }
+        try await publisher.publish(contentsOf: rows.map(CloudEventMapping.message(for:)))
     }
 }

@@ -36,6 +36,41 @@ extension Integration {
             }
         }
 
+        /// Rows that wait in the outbox (no notifier running) leave in one batch when it starts,
+        /// in the order they were recorded, and the outbox is empty afterwards.
+        @Test(.timeLimit(.minutes(1))) func eventsLeaveInTheOrderTheyWereRecorded() async throws {
+            try await TestSystem.run { system in
+                try await system.administration.declareQueue(
+                    Self.subscriber, boundTo: Topology.eventsExchange, bindingKey: "ticket.#")
+                let ada = try await system.token("ada")
+                var created: [String] = []
+                for _ in 0..<6 { created.append(try await Self.createTicket(system, token: ada)) }
+                let outbox = OutboxStore(client: system.database, logger: TestEnvironment.logger("test"))
+                #expect(try await outbox.pendingCount() >= created.count)
+
+                let logger = TestEnvironment.logger("test.notifier")
+                let consumer = AMQPConsumer(
+                    configuration: system.settings.amqp, queue: Self.subscriber, prefetch: 100, logger: logger)
+                let expected = created
+                let wanted = Set(expected)
+                let arrived = Locked<[String]>([])
+                try await withServices(
+                    [buildNotifier(settings: system.settings, logger: logger), consumer], logger: logger
+                ) {
+                    for await delivery in consumer.deliveries {
+                        consumer.ack(delivery)
+                        guard let subject = delivery.headers["cloudEvents:subject"], wanted.contains(subject) else {
+                            continue
+                        }
+                        arrived.set(arrived.value + [subject])
+                        if arrived.value.count == expected.count { break }
+                    }
+                }
+                #expect(arrived.value == created)
+                try await eventually("the outbox is drained") { try await outbox.pendingCount() == 0 }
+            }
+        }
+
         static func createTicket(_ system: TestSystem, token: String) async throws -> String {
             let result = Locked<String?>(nil)
             try await system.http { client in

@@ -19,7 +19,35 @@ import Synchronization
 public final class AMQPPublisher: Service, Sendable {
     private struct Pending: Sendable {
         let message: OutgoingMessage
-        let continuation: CheckedContinuation<Void, any Error>
+        /// Shared by the messages of one `publish` call.
+        let confirmation: Confirmation
+    }
+
+    /// Answers one `publish` call: once every message of it was confirmed, or at the first failure.
+    private final class Confirmation: Sendable {
+        private let state: Mutex<(remaining: Int, caller: CheckedContinuation<Void, any Error>?)>
+
+        init(messages: Int, caller: CheckedContinuation<Void, any Error>) {
+            state = Mutex((messages, caller))
+        }
+
+        func confirmed() {
+            let caller = state.withLock { state -> CheckedContinuation<Void, any Error>? in
+                state.remaining -= 1
+                guard state.remaining == 0 else { return nil }
+                defer { state.caller = nil }
+                return state.caller
+            }
+            caller?.resume()
+        }
+
+        func failed(_ error: any Error) {
+            let caller = state.withLock { state in
+                defer { state.caller = nil }
+                return state.caller
+            }
+            caller?.resume(throwing: error)
+        }
     }
 
     private struct State {
@@ -52,19 +80,28 @@ public final class AMQPPublisher: Service, Sendable {
 
     /// Publishes `message` and returns after the broker's confirm; throws `AMQPError` otherwise.
     public func publish(_ message: OutgoingMessage) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        try await publish(contentsOf: [message])
+    }
+
+    /// Publishes `messages` in their order and returns once RabbitMQ confirmed all of them;
+    /// throws at the first that fails (the others may have been published).
+    public func publish(contentsOf messages: [OutgoingMessage]) async throws {
+        guard !messages.isEmpty else { return }
+        try await withCheckedThrowingContinuation { (caller: CheckedContinuation<Void, any Error>) in
+            let confirmation = Confirmation(messages: messages.count, caller: caller)
             let outcome: Result<Bool, AMQPError> = state.withLock { state in
                 if !state.connected || state.stopping {
                     return .failure(AMQPError(.unavailable, "not connected to RabbitMQ"))
                 }
-                if state.queue.count >= maxQueued {
+                if state.queue.count + messages.count > maxQueued {
                     return .failure(AMQPError(.unavailable, "too many messages waiting for RabbitMQ"))
                 }
-                state.queue.append(Pending(message: message, continuation: continuation))
-                return .success(state.queue.count == 1)
+                let wasIdle = state.queue.isEmpty
+                state.queue.append(contentsOf: messages.map { Pending(message: $0, confirmation: confirmation) })
+                return .success(wasIdle)
             }
             switch outcome {
-            case .failure(let refusal): continuation.resume(throwing: refusal)
+            case .failure(let refusal): confirmation.failed(refusal)
             case .success(let wasIdle): if wasIdle { wakeUp.signal() }
             }
         }
@@ -117,7 +154,7 @@ public final class AMQPPublisher: Service, Sendable {
             defer { state.queue = [] }
             return state.queue
         }
-        leftovers.forEach { $0.continuation.resume(throwing: AMQPError(.unavailable, "the publisher stopped")) }
+        leftovers.forEach { $0.confirmation.failed(AMQPError(.unavailable, "the publisher stopped")) }
     }
 
     private struct Outstanding {
@@ -137,12 +174,12 @@ public final class AMQPPublisher: Service, Sendable {
             for tag in tags {
                 guard let entry = outstanding.removeValue(forKey: tag) else { continue }
                 if let error {
-                    entry.pending.continuation.resume(throwing: error)
+                    entry.pending.confirmation.failed(error)
                 } else if entry.returned {
-                    entry.pending.continuation.resume(
-                        throwing: AMQPError(.rejected, "no queue is bound for \(entry.pending.message.routingKey)"))
+                    entry.pending.confirmation.failed(
+                        AMQPError(.rejected, "no queue is bound for \(entry.pending.message.routingKey)"))
                 } else {
-                    entry.pending.continuation.resume()
+                    entry.pending.confirmation.confirmed()
                 }
             }
         }
@@ -160,16 +197,20 @@ public final class AMQPPublisher: Service, Sendable {
                     connection.waitForBroker(orWake: wakeUp, timeout: 0.5)
                     continue
                 }
-                while !batch.isEmpty {
-                    let pending = batch.removeFirst()
-                    do {
-                        try connection.publish(pending.message)
-                    } catch {
-                        pending.continuation.resume(throwing: error)
-                        throw error
+                if !batch.isEmpty {
+                    try connection.corked {
+                        while !batch.isEmpty {
+                            let pending = batch.removeFirst()
+                            do {
+                                try connection.publish(pending.message)
+                            } catch {
+                                pending.confirmation.failed(error)
+                                throw error
+                            }
+                            outstanding[nextTag] = Outstanding(pending: pending, sentAt: .now)
+                            nextTag += 1
+                        }
                     }
-                    outstanding[nextTag] = Outstanding(pending: pending, sentAt: .now)
-                    nextTag += 1
                 }
                 // Collect every confirm that is already there.
                 while !outstanding.isEmpty, let event = try connection.nextPublisherEvent() {
@@ -190,8 +231,8 @@ public final class AMQPPublisher: Service, Sendable {
                     let deadline = ContinuousClock.now - .seconds(confirmTimeout)
                     for (tag, entry) in outstanding where entry.sentAt < deadline {
                         outstanding[tag] = nil
-                        entry.pending.continuation.resume(
-                            throwing: AMQPError(.timedOut, "RabbitMQ did not confirm within \(confirmTimeout) s"))
+                        entry.pending.confirmation.failed(
+                            AMQPError(.timedOut, "RabbitMQ did not confirm within \(confirmTimeout) s"))
                     }
                 }
                 // Sleep until confirms arrive or new messages are queued.
@@ -201,8 +242,8 @@ public final class AMQPPublisher: Service, Sendable {
             }
         } catch {
             let lost = AMQPError(.connectionLost, "connection to RabbitMQ lost before the confirm")
-            batch.forEach { $0.continuation.resume(throwing: lost) }
-            outstanding.values.forEach { $0.pending.continuation.resume(throwing: lost) }
+            batch.forEach { $0.confirmation.failed(lost) }
+            outstanding.values.forEach { $0.pending.confirmation.failed(lost) }
             return error
         }
     }

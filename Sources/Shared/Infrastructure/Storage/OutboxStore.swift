@@ -23,17 +23,18 @@ public struct OutboxStore: Sendable {
         self.logger = logger
     }
 
-    /// Locks up to `limit` of the oldest rows no other relay holds (`SKIP LOCKED`), hands them
-    /// to `publish`, and deletes them only when `publish` returned (every confirm arrived). If
-    /// `publish` throws, the transaction rolls back and the rows stay for the next attempt.
-    /// Returns how many rows were relayed.
+    /// Takes up to `limit` of the oldest rows no other relay holds (`SKIP LOCKED`) out of the
+    /// outbox, hands them to `publish` in their order, and commits the removal only when
+    /// `publish` returned (every confirm arrived). If `publish` throws, the transaction rolls
+    /// back and the rows stay for the next attempt. Returns how many rows were relayed.
     public func relay(limit: Int, publish: ([OutboxRow]) async throws -> Void) async throws -> Int {
         try await client.withTransaction(logger: logger) { connection in
             var rows: [OutboxRow] = []
             let sequence = try await connection.query(
                 """
-                SELECT id, event_id, routing_key, type, subject, data::text, occurred_at FROM outbox
-                ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED
+                DELETE FROM outbox WHERE id IN (
+                    SELECT id FROM outbox ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+                RETURNING id, event_id, routing_key, type, subject, data::text, occurred_at
                 """, logger: logger
             ).decode((Int64, UUID, String, String, String, String, Date).self)
             for try await (id, eventID, routingKey, type, subject, data, occurredAt) in sequence {
@@ -43,8 +44,8 @@ public struct OutboxStore: Sendable {
                         occurredAt: occurredAt))
             }
             guard !rows.isEmpty else { return 0 }
+            rows.sort { $0.id < $1.id }  // RETURNING promises no order
             try await publish(rows)
-            try await connection.perform("DELETE FROM outbox WHERE id = ANY(\(rows.map(\.id)))", logger: logger)
             return rows.count
         }
     }
