@@ -19,6 +19,9 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <stdint.h>
 #include <string.h>
@@ -62,6 +65,13 @@ static inline int sopz_wait(int socket_fd, int wake_fd, int timeout_ms) {
     if (socket_index >= 0 && fds[socket_index].revents != 0) result |= 1;
     if (wake_index >= 0 && fds[wake_index].revents != 0) { result |= 2; sopz_eventfd_drain(wake_fd); }
     return result;
+}
+
+/// Corks (`on` = 1) or uncorks (0) a TCP socket: while corked, the kernel holds partial
+/// segments, so the many small TLS records rabbitmq-c writes for a batch (three per message)
+/// leave together when it is uncorked. Returns 0, or -1 with errno set.
+static inline int sopz_cork(int socket_fd, int on) {
+    return setsockopt(socket_fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
 }
 
 /// Declares a durable quorum queue that dead-letters to `dead_letter_exchange` and gives up on

@@ -226,6 +226,16 @@ final class AMQPConnection {
         return try body(copies.map { amqp_cstring_bytes($0) })
     }
 
+    /// Runs `body` with the socket corked, so what it writes leaves in as few TCP segments as
+    /// fit. rabbitmq-c writes every frame on its own (a publish is three TLS records); sent
+    /// uncorked, each became a packet RabbitMQ had to take apart on its own.
+    func corked<R>(_ body: () throws -> R) rethrows -> R {
+        let socket = amqp_get_sockfd(state)
+        _ = sopz_cork(socket, 1)  // without the cork the frames still go out, only in more packets
+        defer { _ = sopz_cork(socket, 0) }
+        return try body()
+    }
+
     /// Sleeps until the broker sent something, `wake` was signalled, or `timeout` seconds passed.
     /// Call it after a read found nothing. The reads never wait themselves: rabbitmq-c's timed
     /// reads poll in a tight loop for the last millisecond of every timeout, which burnt a core

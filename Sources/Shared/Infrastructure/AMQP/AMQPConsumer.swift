@@ -133,16 +133,20 @@ public final class AMQPConsumer: Service, Sendable {
                     defer { state.settlements.removeAll(keepingCapacity: true) }
                     return (state.settlements, state.intakeStopped, state.closing, state.abandoned)
                 }
-                for settlement in settlements {
-                    switch settlement {
-                    case .ack(let delivery) where delivery.generation == generation:
-                        try connection.ack(deliveryTag: delivery.deliveryTag)
-                        inFlight -= 1
-                    case .nack(let delivery, let requeue) where delivery.generation == generation:
-                        try connection.nack(deliveryTag: delivery.deliveryTag, requeue: requeue)
-                        inFlight -= 1
-                    default:
-                        continue  // from a connection that no longer exists
+                if !settlements.isEmpty {
+                    try connection.corked {
+                        for settlement in settlements {
+                            switch settlement {
+                            case .ack(let delivery) where delivery.generation == generation:
+                                try connection.ack(deliveryTag: delivery.deliveryTag)
+                                inFlight -= 1
+                            case .nack(let delivery, let requeue) where delivery.generation == generation:
+                                try connection.nack(deliveryTag: delivery.deliveryTag, requeue: requeue)
+                                inFlight -= 1
+                            default:
+                                continue  // from a connection that no longer exists
+                            }
+                        }
                     }
                 }
                 if intakeStopped && !intakeCancelled {
