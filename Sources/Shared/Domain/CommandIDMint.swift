@@ -26,7 +26,8 @@ public struct CommandIDMint: Sendable {
         if let idempotencyKey {
             nonce = mac(["idempotency", issuer, idempotencyKey])
         } else {
-            nonce = (0..<12).map { _ in UInt8.random(in: 0...255) }
+            // One draw of sixteen random bytes (UInt8.random per byte was a getrandom call each).
+            nonce = withUnsafeBytes(of: UUID().uuid) { Array($0) }
         }
         nonce = Array(nonce.prefix(12))
         nonce[6] = (nonce[6] & 0x0F) | 0x80  // UUID version 8
@@ -53,6 +54,13 @@ public struct CommandIDMint: Sendable {
     }
 
     private func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }

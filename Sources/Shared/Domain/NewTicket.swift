@@ -22,13 +22,12 @@ public struct NewTicket: Hashable, Sendable, Codable {
     /// Every rule the input breaks, as (field, message) pairs; empty when valid.
     public func violations() -> [FieldViolation] {
         var found: [FieldViolation] = []
-        let trimmedTitle = title.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmedTitle.isEmpty {
+        if title.allSatisfy(\.isWhitespace) {
             found.append(.init(field: "title", message: "must not be empty"))
         } else if title.count > Self.maxTitleLength {
             found.append(.init(field: "title", message: "must be at most \(Self.maxTitleLength) characters"))
         }
-        if description.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if description.allSatisfy(\.isWhitespace) {
             found.append(.init(field: "description", message: "must not be empty"))
         } else if description.count > Self.maxDescriptionLength {
             found.append(
