@@ -34,7 +34,7 @@ public struct AMQPAdministration: Sendable {
     private func perform<T: Sendable>(_ work: @escaping @Sendable (AMQPConnection) throws -> T) async throws -> T {
         let result = LockedResult<T>()
         let configuration = configuration
-        await DedicatedThread.run(name: "amqp-administration") {
+        await DedicatedThread.run(name: "amqp-admin") {
             result.set(
                 Result {
                     let connection = try AMQPConnection(configuration)

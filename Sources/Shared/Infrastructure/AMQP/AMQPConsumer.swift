@@ -78,7 +78,7 @@ public final class AMQPConsumer: Service, Sendable {
     public func run() async throws {
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
-                await DedicatedThread.run(name: "amqp-consumer-\(queue)") { self.loop() }
+                await DedicatedThread.run(name: "amqp-in:\(queue)") { self.loop() }
             } onGracefulShutdown: {
                 self.stopIntake()
                 self.state.withLock { $0.closing = true }

@@ -110,7 +110,7 @@ public final class AMQPPublisher: Service, Sendable {
     /// Runs the connection thread until graceful shutdown (or cancellation), then closes.
     public func run() async throws {
         await withTaskCancellationOrGracefulShutdownHandler {
-            await DedicatedThread.run(name: "amqp-publisher") { self.loop() }
+            await DedicatedThread.run(name: "amqp-out") { self.loop() }
         } onCancelOrGracefulShutdown: {
             self.stop()
         }
