@@ -136,3 +136,28 @@ import Testing
         #expect(Data(base64URLEncoded: "*") == nil)
     }
 }
+
+@Suite struct CommandFingerprintTests {
+    static func create(
+        _ title: String = "Printer jams", category: String? = "hardware", amount: Decimal? = nil
+    ) -> TicketCommand {
+        .create(
+            NewTicket(
+                title: title, description: "Every second page", category: category,
+                refund: amount.map { RefundRequest(orderId: "o-1", amount: $0, currency: "EUR") }))
+    }
+
+    @Test func equalCommandsHaveEqualFingerprints() {
+        #expect(Self.create().fingerprint == Self.create().fingerprint)
+        #expect(Self.create(amount: 12.5).fingerprint == Self.create(amount: 12.50).fingerprint)
+        #expect(Self.create().fingerprint.count == 64)
+    }
+
+    @Test func anyDifferenceChangesTheFingerprint() {
+        let first = Self.create().fingerprint
+        #expect(Self.create("Printer jams!").fingerprint != first)
+        #expect(Self.create(category: nil).fingerprint != first)
+        #expect(Self.create(amount: 12.5).fingerprint != first)
+        #expect(Self.create(amount: 12.5).fingerprint != Self.create(amount: 12.51).fingerprint)
+    }
+}

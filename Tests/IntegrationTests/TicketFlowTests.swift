@@ -73,6 +73,40 @@ extension Integration {
             }
         }
 
+        /// The key names the first request: the same key with another body is refused (422) and
+        /// changes nothing; the first request repeated still gets its ticket.
+        @Test func anIdempotencyKeyReusedForAnotherRequestIsRefused() async throws {
+            try await TestSystem.run { system in
+                let ada = try await system.token("ada")
+                let key = UUID().uuidString
+                let other = #"{"title":"Another title","description":"d"}"#
+                try await system.http { client in
+                    let first = try await client.post(
+                        "/api/v1/tickets", token: ada, json: body, headers: [.idempotencyKey: key, .prefer: "wait=10"])
+                    #expect(first.status == .created)
+                    let ticketID = try #require((first.json["id"] as? String).flatMap(TicketID.init))
+
+                    let reused = try await client.post(
+                        "/api/v1/tickets", token: ada, json: other, headers: [.idempotencyKey: key, .prefer: "wait=10"])
+                    #expect(reused.status == .unprocessableContent)
+                    #expect(reused.headers[.contentType] == "application/problem+json")
+                    #expect(reused.json["type"] as? String == "https://sopz.dev/problems/idempotency-key-reused")
+
+                    // Spelt differently (key order, blanks), it is still the first request.
+                    let respelt =
+                        #"{ "category": "hardware", "description": "Every second page",  "title": "Printer jams" }"#
+                    let again = try await client.post(
+                        "/api/v1/tickets", token: ada, json: respelt,
+                        headers: [.idempotencyKey: key, .prefer: "wait=10"])
+                    #expect(again.status == .created)
+                    #expect(again.json["id"] as? String == ticketID.description)
+                    #expect(try await system.ticketCount(ticketID) == 1)
+                    let shown = try await client.get("/api/v1/tickets/\(ticketID)", token: ada)
+                    #expect(shown.json["title"] as? String == "Printer jams")
+                }
+            }
+        }
+
         @Test func othersCannotSeeATicketOrItsCommand() async throws {
             try await TestSystem.run { system in
                 let ada = try await system.token("ada")

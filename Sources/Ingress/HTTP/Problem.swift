@@ -54,6 +54,14 @@ struct Problem: HTTPResponseError, Encodable {
         return problem
     }
 
+    /// RFC draft "The Idempotency-Key HTTP Header Field": a key reused for a different request.
+    static func idempotencyKeyReused() -> Problem {
+        Problem(
+            .unprocessableContent, code: "idempotency-key-reused",
+            title: "The Idempotency-Key was used for a different request",
+            detail: "send exactly the first request again to learn its outcome, or use a new key for a new request")
+    }
+
     static func unauthorized(_ detail: String) -> Problem {
         var problem = Problem(.unauthorized, code: "unauthorized", title: "Authentication required", detail: detail)
         problem.headers[.wwwAuthenticate] = "Bearer error=\"invalid_token\""

@@ -52,6 +52,17 @@ struct CommandOutcomes: Sendable {
         }
     }
 
+    /// A repeated `Idempotency-Key` must repeat its request: if the command the key names was
+    /// recorded asking for something else, the request is refused (422) and nothing is queued.
+    /// While the database cannot be read, or the first request is still queued, the check is
+    /// skipped: the command then counts as the first one, so nothing is applied twice.
+    func refuseIfKeyReused(_ envelope: CommandEnvelope) async throws {
+        guard let recorded = try? await store.finishedCommands([envelope.commandID])[envelope.commandID],
+            let fingerprint = recorded.record.fingerprint
+        else { return }
+        guard fingerprint == envelope.command.fingerprint else { throw Problem.idempotencyKeyReused() }
+    }
+
     private func accepted(_ envelope: CommandEnvelope, headers: HTTPFields) throws -> Response {
         try jsonResponse(
             Accepted(commandId: envelope.commandID, ticketId: envelope.ticketID), status: .accepted, headers: headers)

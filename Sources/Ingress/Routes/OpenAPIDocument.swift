@@ -94,7 +94,7 @@ enum OpenAPIDocument {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
             "parameters": {
               "Id": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}},
-              "IdempotencyKey": {"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string", "minLength": 1, "maxLength": 255}},
+              "IdempotencyKey": {"name": "Idempotency-Key", "in": "header", "required": false, "description": "Repeating a request with the same key returns the first command; reusing the key for a different request is refused with 422 (idempotency-key-reused)", "schema": {"type": "string", "minLength": 1, "maxLength": 255}},
               "Limit": {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
               "Cursor": {"name": "cursor", "in": "query", "required": false, "description": "nextCursor of the previous page", "schema": {"type": "string"}},
               "Prefer": {"name": "Prefer", "in": "header", "required": false, "description": "wait=N (N ≤ 10 seconds)", "schema": {"type": "string"}}

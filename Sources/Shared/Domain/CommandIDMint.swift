@@ -53,14 +53,5 @@ public struct CommandIDMint: Sendable {
         return Array(HMAC<SHA256>.authenticationCode(for: message, using: key))
     }
 
-    private func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
+    private func hex(_ bytes: [UInt8]) -> String { Hex.string(bytes) }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// A request to change a ticket, as it travels from the ingress through RabbitMQ to a dispatcher.
@@ -29,6 +30,17 @@ public enum TicketCommand: Hashable, Sendable {
         switch self {
         case .create: "ticket.create"
         }
+    }
+
+    /// What the command asks for, as SHA-256 hex of its type and canonical JSON (sorted keys):
+    /// equal for equal commands however their requests were spelt. Recorded with the command,
+    /// it tells a retried `Idempotency-Key` request from a different request reusing the key.
+    public var fingerprint: String {
+        var canonical = Array(type.utf8) + [0]
+        switch self {
+        case .create(let newTicket): canonical += (try? JSONCoding.encoder().encode(newTicket)).map(Array.init) ?? []
+        }
+        return Hex.string(SHA256.hash(data: canonical))
     }
 }
 

@@ -94,6 +94,9 @@ public enum Migrations {
                 "CREATE INDEX administrators_by_name ON administrators (name, id)",
                 "CREATE INDEX tickets_by_assignee ON tickets (assignee_id, status) WHERE assignee_id IS NOT NULL",
             ]),
+        Migration(
+            version: 3, name: "what each command asked for, to tell a retry from a reused Idempotency-Key",
+            statements: ["ALTER TABLE commands ADD COLUMN fingerprint text"]),
     ]
 
     /// An arbitrary constant naming the migration lock.

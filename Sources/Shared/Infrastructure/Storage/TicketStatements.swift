@@ -10,9 +10,10 @@ import PostgresNIO
 struct RecordAndLock: PostgresPreparedStatement {
     static let sql = """
         WITH recorded AS (
-            INSERT INTO commands (id, issuer_id, type, ticket_id, status)
-            SELECT id, issuer_id, type, ticket_id, 'done'
-            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[]) AS c(id, issuer_id, type, ticket_id)
+            INSERT INTO commands (id, issuer_id, type, ticket_id, status, fingerprint)
+            SELECT id, issuer_id, type, ticket_id, 'done', fingerprint
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[])
+                AS c(id, issuer_id, type, ticket_id, fingerprint)
             ORDER BY id
             ON CONFLICT (id) DO NOTHING RETURNING id
         ), locked AS (
@@ -27,13 +28,15 @@ struct RecordAndLock: PostgresPreparedStatement {
     let issuers: [String]
     let types: [String]
     let ticketIDs: [UUID]
+    let fingerprints: [String]
 
     func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 4)
+        var bindings = PostgresBindings(capacity: 5)
         bindings.append(commandIDs)
         bindings.append(issuers)
         bindings.append(types)
         bindings.append(ticketIDs)
+        bindings.append(fingerprints)
         return bindings
     }
 
@@ -107,7 +110,7 @@ struct WriteBatch: PostgresPreparedStatement {
 struct FinishedCommands: PostgresPreparedStatement {
     static let sql = """
         SELECT c.id AS command_id, c.issuer_id, c.type, c.ticket_id, c.status AS command_status,
-               c.problem::text AS problem, \(TicketStore.ticketColumns(of: "t"))
+               c.problem::text AS problem, c.fingerprint, \(TicketStore.ticketColumns(of: "t"))
         FROM commands AS c LEFT JOIN tickets AS t ON t.id = c.ticket_id
         WHERE c.id = ANY($1::uuid[])
         """

@@ -13,6 +13,8 @@ public struct CommandRecord: Sendable, Equatable {
     public let ticketID: TicketID?
     public let status: Status
     public let rejection: TicketRejection?
+    /// `TicketCommand.fingerprint` of what was asked (nil for commands recorded before it was kept).
+    public var fingerprint: String? = nil
 }
 
 /// A finished command and its ticket as it is now (nil for a rejected create).
@@ -94,7 +96,9 @@ public struct TicketStore: Sendable {
         let types = commands.map(\.command.type)
         let ticketIDs = commands.map(\.ticketID.rawValue)
         let rows = try await connection.execute(
-            RecordAndLock(commandIDs: commandIDs, issuers: issuers, types: types, ticketIDs: ticketIDs), logger: logger
+            RecordAndLock(
+                commandIDs: commandIDs, issuers: issuers, types: types, ticketIDs: ticketIDs,
+                fingerprints: commands.map(\.command.fingerprint)), logger: logger
         ).all()
         var recorded = Set<CommandID>()
         var current: [TicketID: Ticket] = [:]
@@ -202,7 +206,7 @@ public struct TicketStore: Sendable {
                 status: CommandRecord.Status(rawValue: try columns["command_status"].decode(String.self)) ?? .rejected,
                 rejection: try problem.map {
                     try JSONCoding.decoder().decode(TicketRejection.self, from: Data($0.utf8))
-                })
+                }, fingerprint: try columns["fingerprint"].decode(String?.self))
             finished[id] = FinishedCommand(record: record, ticket: try Self.ticket(from: row))
         }
         return finished
