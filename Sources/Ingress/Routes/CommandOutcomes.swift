@@ -28,44 +28,65 @@ struct CommandOutcomes: Sendable {
         api.on(AccessMatrix.showCommand, use: show)
     }
 
+    /// How long the look-up of a repeated `Idempotency-Key` may take before it is skipped: while
+    /// PostgreSQL is down a command must still be accepted at once.
+    static let keyLookupTimeout: Duration = .milliseconds(250)
+
     /// Publishes `envelope` and answers 202 once RabbitMQ confirmed it — or, with `wait`
     /// seconds, the outcome if it arrives in time (201 and the ticket, or the rejection's problem).
-    func submit(_ envelope: CommandEnvelope, through gateway: CommandGateway, wait: Int?) async throws -> Response {
-        var headers: HTTPFields = [.location: "/api/v1/commands/\(envelope.commandID)"]
+    ///
+    /// With `repeatsKey` (the request carried an `Idempotency-Key`) the command the key names is
+    /// looked up first. Recorded asking for something else: 422, nothing queued. Recorded asking
+    /// the same: answered from the record, nothing queued again. Not recorded yet (still queued)
+    /// or PostgreSQL not answering in time: published as usual, and the dispatcher treats it as
+    /// the first, so nothing is ever applied twice.
+    func submit(
+        _ envelope: CommandEnvelope, through gateway: CommandGateway, wait: Int?, repeatsKey: Bool
+    ) async throws -> Response {
+        let started = ContinuousClock.now  // the look-up counts against `wait`
+        if repeatsKey, let recorded = await recordedCommand(envelope.commandID),
+            let fingerprint = recorded.record.fingerprint
+        {
+            guard fingerprint == envelope.command.fingerprint else { throw Problem.idempotencyKeyReused() }
+            guard let wait, wait > 0 else { return try accepted(envelope) }
+            return try answer(envelope, finished: recorded, wait: wait)
+        }
         guard let wait, wait > 0 else {
             try await gateway.publish(envelope)
-            return try accepted(envelope, headers: headers)
+            return try accepted(envelope)
         }
-        let finished = try await waiter.outcome(of: envelope.commandID, timeout: .seconds(wait)) {
+        let timeout = Duration.seconds(wait) - (ContinuousClock.now - started)
+        let finished = try await waiter.outcome(of: envelope.commandID, timeout: timeout) {
             try await gateway.publish(envelope)
         }
-        guard let finished else { return try accepted(envelope, headers: headers) }
+        guard let finished else { return try accepted(envelope) }
+        return try answer(envelope, finished: finished, wait: wait)
+    }
+
+    /// The command's record, or nil if there is none or PostgreSQL did not answer in time.
+    private func recordedCommand(_ id: CommandID) async -> FinishedCommand? {
+        try? await withDeadline(Self.keyLookupTimeout) { [store] in try await store.finishedCommands([id])[id] }
+    }
+
+    /// The answer to a request that waited (`Prefer: wait`) for its finished command.
+    private func answer(_ envelope: CommandEnvelope, finished: FinishedCommand, wait: Int) throws -> Response {
+        var headers: HTTPFields = [.location: "/api/v1/commands/\(envelope.commandID)"]
         headers[.preferenceApplied] = "wait=\(wait)"
         switch finished.record.status {
         case .rejected:
             throw Problem.rejected(finished.record.rejection ?? TicketRejection(.conflict, "rejected"))
         case .done:
-            guard let ticket = finished.ticket else { return try accepted(envelope, headers: headers) }
+            guard let ticket = finished.ticket else { return try accepted(envelope) }
             headers[.location] = "/api/v1/tickets/\(ticket.id)"
             let status: HTTPResponse.Status = envelope.command.type == "ticket.create" ? .created : .ok
             return try jsonResponse(ticket, status: status, headers: headers)
         }
     }
 
-    /// A repeated `Idempotency-Key` must repeat its request: if the command the key names was
-    /// recorded asking for something else, the request is refused (422) and nothing is queued.
-    /// While the database cannot be read, or the first request is still queued, the check is
-    /// skipped: the command then counts as the first one, so nothing is applied twice.
-    func refuseIfKeyReused(_ envelope: CommandEnvelope) async throws {
-        guard let recorded = try? await store.finishedCommands([envelope.commandID])[envelope.commandID],
-            let fingerprint = recorded.record.fingerprint
-        else { return }
-        guard fingerprint == envelope.command.fingerprint else { throw Problem.idempotencyKeyReused() }
-    }
-
-    private func accepted(_ envelope: CommandEnvelope, headers: HTTPFields) throws -> Response {
+    private func accepted(_ envelope: CommandEnvelope) throws -> Response {
         try jsonResponse(
-            Accepted(commandId: envelope.commandID, ticketId: envelope.ticketID), status: .accepted, headers: headers)
+            Accepted(commandId: envelope.commandID, ticketId: envelope.ticketID), status: .accepted,
+            headers: [.location: "/api/v1/commands/\(envelope.commandID)"])
     }
 
     /// GET /api/v1/commands/{id} — only for the user who issued it; anyone else gets 404.

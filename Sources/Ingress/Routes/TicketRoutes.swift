@@ -27,9 +27,9 @@ struct TicketRoutes: Sendable {
         let violations = newTicket.violations()
         guard violations.isEmpty else { throw Problem.invalid("the ticket is not valid", violations: violations) }
         let envelope = gateway.envelope(.create(newTicket), ticketID: nil, by: user, idempotencyKey: idempotencyKey)
-        if idempotencyKey != nil { try await outcomes.refuseIfKeyReused(envelope) }
         return try await outcomes.submit(
-            envelope, through: gateway, wait: PreferWait.seconds(in: request.headers[values: .prefer]))
+            envelope, through: gateway, wait: PreferWait.seconds(in: request.headers[values: .prefer]),
+            repeatsKey: idempotencyKey != nil)
     }
 
     /// GET /api/v1/tickets/{id} — the ticket, if the caller may see it (else 404).
