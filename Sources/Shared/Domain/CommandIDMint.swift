@@ -32,14 +32,14 @@ public struct CommandIDMint: Sendable {
         nonce = Array(nonce.prefix(12))
         nonce[6] = (nonce[6] & 0x0F) | 0x80  // UUID version 8
         nonce[8] = (nonce[8] & 0x3F) | 0x80  // RFC 9562 variant
-        let tag = Array(mac(["command", hex(nonce), issuer]).prefix(4))
+        let tag = Array(mac(["command", Hex.string(nonce), issuer]).prefix(4))
         return CommandID(DerivedID.uuid(fromDigest: nonce + tag))
     }
 
     /// True when `id` was minted by this key for `issuer`.
     public func wasMinted(_ id: CommandID, for issuer: String) -> Bool {
         let bytes = withUnsafeBytes(of: id.rawValue.uuid) { Array($0) }
-        let expected = Array(mac(["command", hex(Array(bytes.prefix(12))), issuer]).prefix(4))
+        let expected = Array(mac(["command", Hex.string(bytes.prefix(12)), issuer]).prefix(4))
         return Array(bytes.suffix(4)) == expected
     }
 
@@ -52,6 +52,4 @@ public struct CommandIDMint: Sendable {
         }
         return Array(HMAC<SHA256>.authenticationCode(for: message, using: key))
     }
-
-    private func hex(_ bytes: [UInt8]) -> String { Hex.string(bytes) }
 }

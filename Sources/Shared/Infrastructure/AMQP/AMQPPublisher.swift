@@ -198,17 +198,15 @@ public final class AMQPPublisher: Service, Sendable {
                     continue
                 }
                 if !batch.isEmpty {
+                    // What is not sent when a publish fails stays in `batch` and fails below.
+                    var sent = 0
+                    defer { batch.removeFirst(sent) }
                     try connection.corked {
-                        while !batch.isEmpty {
-                            let pending = batch.removeFirst()
-                            do {
-                                try connection.publish(pending.message)
-                            } catch {
-                                pending.confirmation.failed(error)
-                                throw error
-                            }
+                        for pending in batch {
+                            try connection.publish(pending.message)
                             outstanding[nextTag] = Outstanding(pending: pending, sentAt: .now)
                             nextTag += 1
+                            sent += 1
                         }
                     }
                 }
