@@ -21,13 +21,19 @@ PG_PORT=${SOPZ_LOCAL_PG_PORT:-5432}
 PG_BIN=/usr/lib/postgresql/15/bin
 RABBIT_BIN=/usr/lib/rabbitmq/bin
 
+# The TLS policy of every hop (as Sources/Shared/Infrastructure/TLSPolicy.swift): on TLS 1.2 only
+# forward-secret AEAD suites, on TLS 1.3 only the standard GCM and ChaCha20 ones (no CCM).
+TLS12_CIPHERS=(ECDHE-ECDSA-AES256-GCM-SHA384 ECDHE-RSA-AES256-GCM-SHA384 ECDHE-ECDSA-CHACHA20-POLY1305
+  ECDHE-RSA-CHACHA20-POLY1305 ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-RSA-AES128-GCM-SHA256)
+TLS13_CIPHERS=(TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256 TLS_AES_128_GCM_SHA256)
+
 log() { printf '\033[1;34m[sopz]\033[0m %s\n' "$*" >&2; }
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Installs the Debian packages that are missing (and only those).
 install_packages() {
-  local wanted=(rabbitmq-server postgresql librabbitmq-dev libssl-dev libpq-dev openssl pkg-config python3)
+  local wanted=(rabbitmq-server postgresql librabbitmq-dev libssl-dev libpq-dev openssl pkg-config python3 python3-venv)
   local missing=()
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -87,10 +93,11 @@ rabbitmqctl_() { as_rabbit rabbitmqctl "$@"; }
 rabbit_running() { rabbitmqctl_ -q status >/dev/null 2>&1; }
 
 start_rabbitmq() {
-  local dir="$STATE/rabbitmq"
+  local dir="$STATE/rabbitmq" config n=0 cipher
   mkdir -p "$dir/tls"
   cp "$TLS/ca.pem" "$TLS/server.pem" "$TLS/server.key" "$dir/tls/"
-  cat >"$dir/rabbitmq.conf" <<EOF
+  config=$(
+    cat <<EOF
 listeners.tcp = none
 listeners.ssl.local = 127.0.0.1:$AMQPS_PORT
 ssl_options.cacertfile = $dir/tls/ca.pem
@@ -100,10 +107,23 @@ ssl_options.verify = verify_none
 ssl_options.fail_if_no_peer_cert = false
 ssl_options.versions.1 = tlsv1.3
 ssl_options.versions.2 = tlsv1.2
+ssl_options.honor_cipher_order = true
+ssl_options.honor_ecc_order = true
 distribution.listener.interface = 127.0.0.1
 log.console = false
 log.file.level = warning
 EOF
+    for cipher in "${TLS13_CIPHERS[@]}" "${TLS12_CIPHERS[@]}"; do
+      n=$((n + 1))
+      echo "ssl_options.ciphers.$n = $cipher"
+    done
+  )
+  # A running broker reads its configuration only when it starts: restart it when that changed.
+  if rabbit_running && [ "$config" != "$(cat "$dir/rabbitmq.conf" 2>/dev/null)" ]; then
+    log "restarting RabbitMQ (its configuration changed)"
+    rabbitmqctl_ -q stop >/dev/null 2>&1 || true
+  fi
+  printf '%s\n' "$config" >"$dir/rabbitmq.conf"
   echo "[]." >"$dir/enabled_plugins"
   as_root chown -R rabbitmq:rabbitmq "$dir"
   if rabbit_running; then return 0; fi
@@ -151,6 +171,8 @@ ssl = on
 ssl_cert_file = '$dir/server.pem'
 ssl_key_file = '$dir/server.key'
 ssl_min_protocol_version = 'TLSv1.2'
+ssl_ciphers = '$(IFS=:; echo "${TLS12_CIPHERS[*]}")'
+ssl_prefer_server_ciphers = on
 max_connections = 300
 shared_buffers = 256MB
 synchronous_commit = on
@@ -159,7 +181,9 @@ EOF
     echo "include = '$dir/sopz.conf'" >>"$dir/data/postgresql.conf"
   printf 'local all postgres peer\nhostssl all all 127.0.0.1/32 scram-sha-256\n' >"$dir/data/pg_hba.conf"
   as_root chown -R postgres:postgres "$dir"
-  if ! pg_running; then
+  if pg_running; then
+    pg "$PG_BIN/pg_ctl" -D "$dir/data" reload >/dev/null # TLS settings and pg_hba.conf apply on reload
+  else
     log "starting PostgreSQL (TLS on 127.0.0.1:$PG_PORT)"
     pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null
   fi

@@ -79,13 +79,13 @@ struct BodyLimitMiddleware: RouterMiddleware {
     }
 }
 
-/// The server's TLS: the configured certificate chain and key, TLS 1.2 or newer.
+/// The server's TLS: the configured certificate chain and key, under `TLSPolicy` (TLS 1.2 or
+/// newer, forward-secret AEAD suites only).
 func serverTLSConfiguration(certificateFile: String, keyFile: String) throws -> TLSConfiguration {
     let chain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { NIOSSLCertificateSource.certificate($0) }
-    var tls = TLSConfiguration.makeServerConfiguration(
-        certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem)))
-    tls.minimumTLSVersion = .tlsv12
-    return tls
+    return TLSPolicy.applied(
+        to: .makeServerConfiguration(
+            certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))))
 }
 
 /// The ingress's long-running parts and what its routes need, wired once — by `buildIngress`
@@ -164,8 +164,7 @@ final class HTTPClientService: Service, Sendable {
     let client: HTTPClient
 
     init(caFile: String?) {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.minimumTLSVersion = .tlsv12
+        var tls = TLSPolicy.applied(to: .makeClientConfiguration())
         if let caFile { tls.additionalTrustRoots = [.file(caFile)] }
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
     }

@@ -11,39 +11,21 @@ import Testing
 @testable import Ingress
 
 extension Integration {
-    /// The ingress on a real socket: HTTPS only, TLS 1.2 or newer, HTTP/2 where the client offers it.
+    /// The ingress on a real socket: HTTPS, HTTP/2 where the client offers it. (TLS 1.2 or newer
+    /// and the cipher suites on every port: `TLSCipherTests`.)
     @Suite struct LiveHTTPSTests {
         static let port = 18_443
 
-        func withLiveIngress(_ system: TestSystem, _ body: @escaping @Sendable () async throws -> Void) async throws {
-            let logger = TestEnvironment.logger("live")
-            let listening = Gate()
-            let tls = try serverTLSConfiguration(
-                certificateFile: TestEnvironment.certificateFile, keyFile: TestEnvironment.keyFile)
-            let app = Application(
-                router: buildRouter(system.dependencies), server: try .http2Upgrade(tlsConfiguration: tls),
-                configuration: .init(address: .hostname("127.0.0.1", port: Self.port)),
-                onServerRunning: { _ in listening.open() }, logger: logger)
-            try await withServices([app], logger: logger) {
-                try await eventually("the ingress listens") { listening.isOpen }
-                try await body()
-            }
-        }
-
-        func client(maximumTLSVersion: TLSVersion? = nil, settings: SharedSettings) -> HTTPClient {
+        func client(settings: SharedSettings) -> HTTPClient {
             var tls = TLSConfiguration.makeClientConfiguration()
             if let caFile = settings.caFile { tls.trustRoots = .file(caFile) }
-            if let maximumTLSVersion {
-                tls.minimumTLSVersion = .tlsv1
-                tls.maximumTLSVersion = maximumTLSVersion
-            }
             return HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
         }
 
         @Test func servesHTTP2OverTLSAndAcceptsACommand() async throws {
             try await TestSystem.run { system in
                 let token = try await system.token("ada")
-                try await withLiveIngress(system) {
+                try await system.withLiveIngress(port: Self.port) {
                     let http = client(settings: system.settings)
                     do {
                         let health = try await http.execute(
@@ -70,19 +52,6 @@ extension Integration {
                     } catch {
                         try? await http.shutdown()
                         throw error
-                    }
-                    try await http.shutdown()
-                }
-            }
-        }
-
-        @Test func refusesTLSOlderThan1_2() async throws {
-            try await TestSystem.run(dispatcher: false) { system in
-                try await withLiveIngress(system) {
-                    let http = client(maximumTLSVersion: .tlsv11, settings: system.settings)
-                    await #expect(throws: (any Error).self) {
-                        _ = try await http.execute(
-                            HTTPClientRequest(url: "https://localhost:\(Self.port)/healthz"), timeout: .seconds(10))
                     }
                     try await http.shutdown()
                 }

@@ -94,6 +94,22 @@ struct TestSystem: Sendable {
         try await Application(router: buildRouter(dependencies)).test(.router, test)
     }
 
+    /// Runs the ingress router on a real HTTPS socket at `port` while `body` runs.
+    func withLiveIngress(port: Int, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        let logger = TestEnvironment.logger("live")
+        let listening = Gate()
+        let tls = try serverTLSConfiguration(
+            certificateFile: TestEnvironment.certificateFile, keyFile: TestEnvironment.keyFile)
+        let app = Application(
+            router: buildRouter(dependencies), server: try .http2Upgrade(tlsConfiguration: tls),
+            configuration: .init(address: .hostname("127.0.0.1", port: port)),
+            onServerRunning: { _ in listening.open() }, logger: logger)
+        try await withServices([app], logger: logger) {
+            try await eventually("the ingress listens") { listening.isOpen }
+            try await body()
+        }
+    }
+
     func ticketCount(_ id: TicketID) async throws -> Int {
         try await count("SELECT count(*)::bigint FROM tickets WHERE id = \(id.rawValue)")
     }

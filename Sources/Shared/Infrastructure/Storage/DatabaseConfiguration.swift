@@ -39,8 +39,7 @@ public struct DatabaseConfiguration: Sendable {
     }
 
     func tlsConfiguration() -> TLSConfiguration {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.minimumTLSVersion = .tlsv12
+        var tls = TLSPolicy.applied(to: .makeClientConfiguration())
         tls.certificateVerification = .fullVerification
         if let caFile { tls.trustRoots = .file(caFile) }
         return tls
