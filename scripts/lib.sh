@@ -221,6 +221,18 @@ EOF
   chmod 600 "$STATE/$1.env"
 }
 
+# The test tools from PyPI (scripts/testing/requirements.txt) in the git-ignored .venv; installed
+# again only when the requirements change.
+prepare_test_tools() {
+  local venv="$ROOT/.venv" requirements="$ROOT/scripts/testing/requirements.txt" marker
+  marker="$venv/installed-$(sha256sum "$requirements" | cut -c1-16)"
+  [ -f "$marker" ] && return 0
+  log "installing the test tools (PyPI) into .venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
+  touch "$marker"
+}
+
 # Installs, makes certificates and starts both servers; idempotent.
 prepare_servers() {
   install_packages

@@ -115,7 +115,9 @@ struct IngressCore {
             publisher: publisher, database: database, store: store, administrators: administrators,
             signIn: signIn, waiter: waiter,
             mint: CommandIDMint(secret: settings.commandIDSecret),
-            verifier: TokenVerifier(keySource: keySource, audience: settings.audience, clockSkew: settings.clockSkew),
+            verifier: TokenVerifier(
+                keySource: keySource, audience: settings.audience, clockSkew: settings.clockSkew,
+                acceptsAuthorizedParty: settings.acceptsAuthorizedParty),
             metrics: HTTPMetrics(),
             rateLimiter: settings.commandRatePerMinute == 0
                 ? nil : RateLimiter(perMinute: settings.commandRatePerMinute, burst: settings.commandBurst),

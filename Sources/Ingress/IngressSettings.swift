@@ -11,8 +11,11 @@ struct IngressSettings: Sendable {
     var keyFile: String
     /// `SOPZ_OIDC_ISSUER`, default the development issuer `https://localhost:8444/realms/sopz`.
     var issuer: String
-    /// `SOPZ_OIDC_AUDIENCE`, default `sopz-api`.
+    /// `SOPZ_OIDC_AUDIENCE`, default `sopz-api`: required in a token's `aud`.
     var audience: String
+    /// `SOPZ_OIDC_ACCEPT_AZP=1`: also accept tokens that name the audience only as `azp` (an
+    /// identity provider without an audience mapper). Off by default.
+    var acceptsAuthorizedParty = false
     /// `SOPZ_OIDC_CLOCK_SKEW_SECONDS`, default 30.
     var clockSkew: TimeInterval = 30
     /// `SOPZ_OIDC_MIN_KEY_REFRESH_SECONDS`: the issuer's keys are fetched again for an unknown
@@ -51,6 +54,7 @@ struct IngressSettings: Sendable {
         keyFile = key
         issuer = environment["SOPZ_OIDC_ISSUER"] ?? "https://localhost:8444/realms/sopz"
         audience = environment["SOPZ_OIDC_AUDIENCE"] ?? "sopz-api"
+        acceptsAuthorizedParty = try environment.flag("SOPZ_OIDC_ACCEPT_AZP")
         clockSkew = TimeInterval(try environment.integer("SOPZ_OIDC_CLOCK_SKEW_SECONDS", default: 30, in: 0...300))
         keyRefreshInterval = .seconds(
             try environment.integer("SOPZ_OIDC_MIN_KEY_REFRESH_SECONDS", default: 10, in: 0...3_600))

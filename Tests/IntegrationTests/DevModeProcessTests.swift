@@ -19,7 +19,7 @@ extension Integration {
             try await TestSystem.run { system in
                 let keyFile = NSTemporaryDirectory() + "sopz-dev-issuer-\(UUID()).pem"
                 defer { try? FileManager.default.removeItem(atPath: keyFile) }
-                let ingress = try SopzProcess.start(
+                let ingress = try ChildProcess.start(
                     "sopz-ingress",
                     extra: [
                         "SOPZ_DEV_MODE": "1", "SOPZ_HTTP_ADDRESS": "127.0.0.1:\(Self.apiPort)",

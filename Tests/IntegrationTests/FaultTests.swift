@@ -97,11 +97,11 @@ extension Integration {
         @Test func aDispatcherKilledBetweenConsumeAndAckLosesNothingAndDoublesNothing() async throws {
             try await TestSystem.run(dispatcher: false) { system in
                 let commands = envelopes(20)
-                let dispatcher = Locked<SopzProcess?>(nil)
+                let dispatcher = Locked<ChildProcess?>(nil)
                 defer { dispatcher.value?.kill() }
                 try await withDispatcherBlockedMidTransaction(
                     system, publishing: commands,
-                    startDispatcher: { dispatcher.set(try SopzProcess.start("sopz-dispatcher")) },
+                    startDispatcher: { dispatcher.set(try ChildProcess.start("sopz-dispatcher")) },
                     whileBlocked: { dispatcher.value?.kill() })
                 // A fresh dispatcher receives the redelivered commands and applies each once.
                 let logger = TestEnvironment.logger("dispatcher")

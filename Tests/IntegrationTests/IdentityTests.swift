@@ -48,6 +48,28 @@ extension Integration {
             }
         }
 
+        /// OpenID Connect Core §10.1: `kid` may be left out while the issuer has a single key.
+        @Test func aTokenWithoutKidIsVerifiedWithTheIssuersOnlyKey() async throws {
+            try await TestSystem.run(dispatcher: false) { system in
+                let claims = system.issuer.claims(for: TokenAttackTests.ada)
+                let token = try await TokenAttackTests.sign(claims, with: system.signingKey, kid: nil)
+                #expect(try await status(of: token, system) == .notFound)  // signed in; the ticket is not there
+            }
+        }
+
+        @Test func azpNamesTheAudienceOnlyWhenConfiguredTo() async throws {
+            try await TestSystem.run(dispatcher: false, ingress: ["SOPZ_OIDC_ACCEPT_AZP": "1"]) { system in
+                var claims = system.issuer.claims(for: TokenAttackTests.ada)
+                claims.aud = .init(value: ["account"])
+                claims.azp = TestSystem.audience
+                let token = try await TokenAttackTests.sign(claims, with: system.signingKey, kid: system.issuer.keyID)
+                #expect(try await status(of: token, system) == .notFound)
+                claims.azp = "another-client"
+                let other = try await TokenAttackTests.sign(claims, with: system.signingKey, kid: system.issuer.keyID)
+                #expect(try await status(of: other, system) == .unauthorized)
+            }
+        }
+
         @Test func theSignInPageGivesAWorkingToken() async throws {
             try await TestSystem.run(dispatcher: false) { system in
                 let app = Application(router: system.issuer.router())

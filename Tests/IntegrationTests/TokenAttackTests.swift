@@ -16,6 +16,12 @@ extension Integration {
         enum Attack: String, CaseIterable, Sendable {
             case expired, notYetValid, wrongIssuer, wrongAudience, tamperedPayload, unknownKey
             case hs256WithThePublicKey, unsigned, noRoles
+            /// Correctly signed, but its header makes an extension we do not know critical (RFC 7515 §4.1.11).
+            case criticalExtension
+            /// `aud` is another API; only `azp` names ours.
+            case audienceOnlyInAuthorizedParty
+            /// No `kid`, and the issuer publishes two keys: which one signed it is not ours to guess.
+            case noKidWhileTheIssuerHasSeveralKeys
         }
 
         static let ada = DemoUser.all[0]
@@ -62,7 +68,28 @@ extension Integration {
                 return header + "." + valid[1] + "."
             case .noRoles:
                 return try await issuer.token(for: DemoUser(username: "nobody", name: "No Body", roles: []))
+            case .criticalExtension:
+                return try await Self.sign(
+                    issuer.claims(for: Self.ada), with: system.signingKey, kid: issuer.keyID,
+                    header: ["crit": .array([.string("urn:example:unknown")]), "urn:example:unknown": .string("x")])
+            case .audienceOnlyInAuthorizedParty:
+                var claims = issuer.claims(for: Self.ada)
+                claims.aud = .init(value: ["account"])
+                claims.azp = TestSystem.audience
+                return try await Self.sign(claims, with: system.signingKey, kid: issuer.keyID)
+            case .noKidWhileTheIssuerHasSeveralKeys:
+                try await issuer.rotateKey()  // publishes the new key beside the previous one
+                return try await Self.sign(issuer.claims(for: Self.ada), with: system.signingKey, kid: nil)
             }
+        }
+
+        /// `claims` signed (ES256) with `key`, the header naming `kid` (if any) plus `header`.
+        static func sign(
+            _ claims: AccessTokenClaims, with key: ES256PrivateKey, kid: String?, header: JWTHeader = [:]
+        ) async throws -> String {
+            let identifier = kid.map { JWKIdentifier(string: $0) }
+            return try await JWTKeyCollection().add(ecdsa: key, kid: identifier).sign(
+                claims, kid: identifier, header: header)
         }
 
         @Test(arguments: Attack.allCases)

@@ -5,21 +5,30 @@ import Synchronization
 
 /// Turns a bearer token into a `User`, or explains (as a 401/403 problem) why not.
 ///
-/// Checks: the header names RS256 or ES256 and a `kid`; the signature verifies with the
-/// issuer's key of that `kid`; `iss` is the configured issuer; `aud` contains (or `azp` is)
-/// the configured audience; `exp` and `nbf` hold within `clockSkew`; at least one Sopz role.
+/// Checks: the header names RS256 or ES256 and lists no critical extension (`crit`: we know
+/// none, and RFC 7515 §4.1.11 says to refuse what we do not understand); the signature
+/// verifies with the issuer's key of the header's `kid` — or, without a `kid`, with the
+/// issuer's only key of that algorithm; `iss` is the configured issuer; `aud` contains the
+/// configured audience (or, only when `acceptsAuthorizedParty` is set, `azp` is it); `exp` and
+/// `nbf` hold within `clockSkew`; at least one Sopz role.
 struct TokenVerifier: Sendable {
     let keySource: OIDCKeySource
     let audience: String
     let clockSkew: TimeInterval
+    /// `SOPZ_OIDC_ACCEPT_AZP`: also accept a token whose `aud` lacks the audience when its `azp`
+    /// (the party it was issued to) is the audience. Off by default: `azp` says who asked for the
+    /// token, not whom it is for.
+    var acceptsAuthorizedParty = false
     var now: @Sendable () -> Date = { Date() }
     /// Tokens whose signature, issuer, audience and roles were already checked; clients send
     /// the same token many times, and the signature check is the expensive part.
     let verified = VerifiedTokens()
 
-    private struct Header: Decodable {
+    struct Header: Decodable {
         let alg: String?
         let kid: String?
+        /// Decoded only to tell that it is there.
+        let crit: [String]?
     }
 
     func user(fromBearer token: String) async throws -> User {
@@ -31,11 +40,13 @@ struct TokenVerifier: Sendable {
         guard let alg = header.alg, ["RS256", "ES256"].contains(alg) else {
             throw Problem.unauthorized("the token must be signed with RS256 or ES256")
         }
-        guard let kid = header.kid else { throw Problem.unauthorized("the token names no key (kid)") }
-        let claims = try await verifySignature(token, kid: kid)
+        guard header.crit == nil else {
+            throw Problem.unauthorized("the token requires extensions this API does not understand (crit)")
+        }
+        let claims = try await verifySignature(token, alg: alg, kid: header.kid)
         guard claims.iss.value == keySource.issuer else { throw Problem.unauthorized("the token has the wrong issuer") }
         let audiences = claims.aud?.value ?? []
-        guard audiences.contains(audience) || claims.azp == audience else {
+        guard audiences.contains(audience) || (acceptsAuthorizedParty && claims.azp == audience) else {
             throw Problem.unauthorized("the token is not for this API (audience)")
         }
         try checkTime(expires: claims.exp.value, notBefore: claims.nbf?.value)
@@ -55,13 +66,14 @@ struct TokenVerifier: Sendable {
         }
     }
 
-    private func verifySignature(_ token: String, kid: String) async throws -> AccessTokenClaims {
+    private func verifySignature(_ token: String, alg: String, kid: String?) async throws -> AccessTokenClaims {
         var keys: OIDCKeySource.KeySet
         do {
             keys = try await keySource.keys()
         } catch {
             throw Problem.unavailable("the identity provider cannot be reached")
         }
+        guard let kid else { return try await verifyWithSoleKey(token, alg: alg, keys: keys) }
         if !keys.kids.contains(kid) {
             // The issuer may have rotated its keys: refetch (rate-limited) and look again.
             guard let fresh = try? await keySource.refresh(), fresh.kids.contains(kid) else {
@@ -74,6 +86,27 @@ struct TokenVerifier: Sendable {
         } catch {
             throw Problem.unauthorized("the token's signature is not valid")
         }
+    }
+
+    /// A token without `kid`: verified with the issuer's only key of its algorithm. If that
+    /// fails, the issuer may have replaced its key: the keys are refetched (rate-limited) and
+    /// the token tried once more.
+    private func verifyWithSoleKey(
+        _ token: String, alg: String, keys: OIDCKeySource.KeySet
+    ) async throws -> AccessTokenClaims {
+        func attempt(_ keys: OIDCKeySource.KeySet) async throws -> AccessTokenClaims? {
+            guard let sole = keys.soleKeyByAlgorithm[alg] else {
+                let several = (keys.countByAlgorithm[alg] ?? 0) > 1
+                throw Problem.unauthorized(
+                    several
+                        ? "the token names no key (kid) and the issuer has several \(alg) keys"
+                        : "the issuer has no \(alg) key")
+            }
+            return try? await sole.verify(token, as: AccessTokenClaims.self)
+        }
+        if let claims = try await attempt(keys) { return claims }
+        if let fresh = try? await keySource.refresh(), let claims = try await attempt(fresh) { return claims }
+        throw Problem.unauthorized("the token's signature is not valid")
     }
 
     private static func header(of token: String) throws -> Header {

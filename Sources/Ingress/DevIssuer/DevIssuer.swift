@@ -64,12 +64,16 @@ struct DevIssuer: Sendable {
 
     /// A signed access token for a demo user, as Keycloak would issue it.
     func token(for user: DemoUser, now: Date = Date()) async throws -> String {
-        let claims = AccessTokenClaims(
+        try await keys.signer.sign(claims(for: user, now: now), kid: JWKIdentifier(string: keys.current))
+    }
+
+    /// What a token for `user` says, as Keycloak would put it.
+    func claims(for user: DemoUser, now: Date = Date()) -> AccessTokenClaims {
+        AccessTokenClaims(
             sub: .init(value: user.id), iss: .init(value: issuer), aud: .init(value: [audience]), azp: audience,
             exp: .init(value: now.addingTimeInterval(tokenLifetime)), nbf: .init(value: now.addingTimeInterval(-1)),
             iat: .init(value: now), name: user.name, preferredUsername: user.username,
             realmAccess: .init(roles: user.roles.map(\.rawValue).sorted()), resourceAccess: nil)
-        return try await keys.signer.sign(claims, kid: JWKIdentifier(string: keys.current))
     }
 
     // MARK: HTTP

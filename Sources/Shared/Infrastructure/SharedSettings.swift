@@ -29,7 +29,7 @@ public struct SharedSettings: Sendable {
             }
             database.poolSize = size
         }
-        devMode = ["1", "true", "yes"].contains(environment["SOPZ_DEV_MODE"]?.lowercased() ?? "")
+        devMode = try environment.flag("SOPZ_DEV_MODE")
         logLevel = environment["SOPZ_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
     }
 
@@ -42,6 +42,15 @@ public struct SharedSettings: Sendable {
 }
 
 extension [String: String] {
+    /// An on/off setting: `1`, `true` or `yes` turn it on; `0`, `false`, `no` or unset leave it off.
+    public func flag(_ name: String) throws -> Bool {
+        switch self[name]?.lowercased() {
+        case nil, "", "0", "false", "no": return false
+        case "1", "true", "yes": return true
+        default: throw ConfigurationError("\(name) must be 1 or 0")
+        }
+    }
+
     /// An integer setting within `range`, or `fallback` when unset.
     public func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {
         guard let text = self[name] else { return fallback }

@@ -6,7 +6,8 @@ import SopzInfrastructure
 /// Missing settings are an error, never a skip: a test that did not run did not pass.
 enum TestEnvironment {
     struct Missing: Error, CustomStringConvertible {
-        let description = "SOPZ_AMQP_URL, SOPZ_DATABASE_URL and SOPZ_TLS_* are not set: run the tests with scripts/test"
+        let description =
+            "the test environment (SOPZ_AMQP_URL, SOPZ_DATABASE_URL, SOPZ_TLS_*, SOPZ_TEST_*) is not set: run the tests with scripts/test"
     }
 
     static var environment: [String: String] { ProcessInfo.processInfo.environment }
