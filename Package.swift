@@ -104,6 +104,8 @@ let package = Package(
                 "Ingress",
                 "Dispatcher",
                 "Notifier",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ],
             path: "Tests/UnitTests",

@@ -42,12 +42,13 @@ struct IngressDependencies: Sendable {
 
 /// The router: operations endpoints in the open, `/api/v1` behind bearer authentication, the
 /// access matrix and the per-user command rate limit; every answer timed, every failure a
-/// problem document.
+/// problem document. HEAD is answered wherever GET is.
 func buildRouter(_ dependencies: IngressDependencies) -> Router<SopzRequestContext> {
-    let router = Router(context: SopzRequestContext.self)
+    let router = Router(context: SopzRequestContext.self, options: .autoGenerateHeadEndpoints)
+    let routes = RecordedRoutes()
     router.add(middleware: MetricsMiddleware(metrics: dependencies.metrics))
     router.add(middleware: SecurityHeadersMiddleware())
-    router.add(middleware: ProblemMiddleware(logger: dependencies.logger))
+    router.add(middleware: ProblemMiddleware(logger: dependencies.logger, routes: routes))
     router.add(middleware: CORSMiddleware(allowedOrigins: dependencies.corsOrigins))
     router.add(middleware: BodyLimitMiddleware(maxBodyBytes: dependencies.maxBodyBytes))
     OperationsRoutes(
@@ -62,6 +63,7 @@ func buildRouter(_ dependencies: IngressDependencies) -> Router<SopzRequestConte
     TicketRoutes(gateway: gateway, outcomes: outcomes, store: dependencies.store).register(on: api)
     outcomes.register(on: api)
     AdministratorRoutes(store: dependencies.administrators).register(on: api)
+    routes.record(RouteMethods(router.routes.map { ($0.method, $0.path.description) }))
     return router
 }
 

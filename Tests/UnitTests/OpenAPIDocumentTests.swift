@@ -21,16 +21,8 @@ import Testing
     }
 
     func registeredOperations() throws -> Set<String> {
-        let settings = try SharedSettings(environment: [:])
-        let ingress = try IngressSettings(
-            environment: [
-                "SOPZ_TLS_CERT": "/c", "SOPZ_TLS_KEY": "/k", "SOPZ_OIDC_ISSUER": "https://issuer.invalid",
-                "SOPZ_COMMAND_ID_SECRET": String(repeating: "01", count: 32),
-            ], shared: settings)
-        let core = IngressCore.make(shared: settings, settings: ingress, logger: Logger(label: "test"))
-        defer {
-            for case let http as HTTPClientService in core.services { try? http.client.syncShutdown() }
-        }
+        let core = try OfflineIngress.core()
+        defer { core.shutDownHTTPClient() }
         return Set(
             buildRouter(core.dependencies).routes.map { route in
                 "\(route.method.rawValue) /\(Self.openAPIPath(route.path.description))"

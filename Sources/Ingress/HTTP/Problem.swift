@@ -76,6 +76,16 @@ struct Problem: HTTPResponseError, Encodable {
         Problem(.notFound, code: "not-found", title: "Not found", detail: "\(what) does not exist or is not yours")
     }
 
+    /// RFC 9110 §15.5.6: the path exists, the method does not; `Allow` lists those that do.
+    static func methodNotAllowed(_ method: HTTPRequest.Method, allowed: [HTTPRequest.Method]) -> Problem {
+        let list = allowed.map(\.rawValue).joined(separator: ", ")
+        var problem = Problem(
+            .methodNotAllowed, code: "method-not-allowed", title: "Method not allowed",
+            detail: "\(method.rawValue) is not supported here; use \(list)")
+        problem.headers[.allow] = list
+        return problem
+    }
+
     static func unavailable(_ detail: String, retryAfter: Int = 2) -> Problem {
         var problem = Problem(
             .serviceUnavailable, code: "unavailable", title: "Temporarily unavailable", detail: detail)

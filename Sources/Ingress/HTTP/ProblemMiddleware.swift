@@ -2,11 +2,13 @@ import Hummingbird
 import Logging
 
 /// Makes every failure an RFC 9457 answer: `Problem`s as they are, Hummingbird's own errors
-/// (unknown route, wrong method, …) converted, and anything unexpected logged and answered
-/// with a 500 problem that reveals nothing internal.
+/// converted (a path no route has is a 404, a known path asked with another method a 405 with
+/// `Allow`), and anything unexpected logged and answered with a 500 problem that reveals
+/// nothing internal.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = SopzRequestContext
     let logger: Logger
+    let routes: RecordedRoutes
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -15,9 +17,16 @@ struct ProblemMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             return try problem.response(from: request, context: context)
+        } catch let error as HTTPError where error.status == .notFound {
+            // The router found no handler for this method and path: is it the method that is wrong?
+            guard let allowed = routes.methods.methods(for: request.uri.path) else {
+                return try Problem.notFound("the resource").response(from: request, context: context)
+            }
+            return try Problem.methodNotAllowed(request.method, allowed: allowed).response(
+                from: request, context: context)
         } catch let error as HTTPError {
             let problem = Problem(
-                error.status, code: error.status == .notFound ? "not-found" : "http-\(error.status.code)",
+                error.status, code: "http-\(error.status.code)",
                 title: error.status.reasonPhrase, detail: error.body)
             return try problem.response(from: request, context: context)
         } catch {
