@@ -26,8 +26,8 @@ enum OpenAPIDocument {
                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewTicket"}}}
                 },
                 "responses": {
-                  "201": {"description": "Created (only with Prefer: wait)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ticket"}}}},
-                  "202": {"description": "Accepted: durable in RabbitMQ", "headers": {"Location": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}}},
+                  "201": {"description": "Created (only with Prefer: wait)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ticket"}}}, "links": {"ticket": {"operationId": "getTicket", "parameters": {"id": "$response.body#/id"}}}},
+                  "202": {"description": "Accepted: durable in RabbitMQ, applied shortly (the ticket exists once its command is done)", "headers": {"Location": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}}, "links": {"command": {"operationId": "getCommand", "parameters": {"id": "$response.body#/commandId"}}}},
                   "400": {"$ref": "#/components/responses/Problem"},
                   "401": {"$ref": "#/components/responses/Problem"},
                   "403": {"$ref": "#/components/responses/Problem"},
@@ -94,9 +94,9 @@ enum OpenAPIDocument {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
             "parameters": {
               "Id": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}},
-              "IdempotencyKey": {"name": "Idempotency-Key", "in": "header", "required": false, "description": "Repeating a request with the same key returns the first command; reusing the key for a different request is refused with 422 (idempotency-key-reused)", "schema": {"type": "string", "minLength": 1, "maxLength": 255}},
+              "IdempotencyKey": {"name": "Idempotency-Key", "in": "header", "required": false, "description": "Repeating a request with the same key returns the first command; reusing the key for a different request is refused with 422 (idempotency-key-reused)", "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\u0021-\\u007e]{1,255}$"}},
               "Limit": {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
-              "Cursor": {"name": "cursor", "in": "query", "required": false, "description": "nextCursor of the previous page", "schema": {"type": "string"}},
+              "Cursor": {"name": "cursor", "in": "query", "required": false, "description": "nextCursor of the previous page, exactly as it was handed out (any other value is refused with 400)", "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,1024}$"}},
               "Prefer": {"name": "Prefer", "in": "header", "required": false, "description": "wait=N (N ≤ 10 seconds)", "schema": {"type": "string"}}
             },
             "responses": {
@@ -108,8 +108,8 @@ enum OpenAPIDocument {
                 "additionalProperties": false,
                 "required": ["title", "description"],
                 "properties": {
-                  "title": {"type": "string", "minLength": 1, "maxLength": 200},
-                  "description": {"type": "string", "minLength": 1, "maxLength": 10000},
+                  "title": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "[^\\u0009-\\u000d\\u0020\\u00a0\\u1680\\u2000-\\u200a\\u2028-\\u2029\\u202f\\u205f\\u3000\\ufeff]", "description": "Not only blanks; lengths count code points"},
+                  "description": {"type": "string", "minLength": 1, "maxLength": 10000, "pattern": "[^\\u0009-\\u000d\\u0020\\u00a0\\u1680\\u2000-\\u200a\\u2028-\\u2029\\u202f\\u205f\\u3000\\ufeff]", "description": "Not only blanks"},
                   "category": {"type": "string", "minLength": 1, "maxLength": 64},
                   "refund": {"$ref": "#/components/schemas/Refund"}
                 }
@@ -121,7 +121,7 @@ enum OpenAPIDocument {
                 "properties": {
                   "orderId": {"type": "string", "minLength": 1, "maxLength": 64},
                   "amount": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000000, "multipleOf": 0.01},
-                  "currency": {"type": "string", "pattern": "^[A-Z]{3}$"}
+                  "currency": {"type": "string", "minLength": 3, "maxLength": 3, "pattern": "^[A-Z]{3}$"}
                 }
               },
               "Ticket": {

@@ -18,29 +18,30 @@ public struct NewTicket: Hashable, Sendable, Codable {
     public static let maxTitleLength = 200
     public static let maxDescriptionLength = 10_000
     public static let maxCategoryLength = 64
+    public static let maxOrderIDLength = 64
 
-    /// Every rule the input breaks, as (field, message) pairs; empty when valid.
+    /// Every rule the input breaks, as (field, message) pairs; empty when valid. Lengths are
+    /// code points and blank means `TextRules.isBlank`, as the OpenAPI document states them.
     public func violations() -> [FieldViolation] {
         var found: [FieldViolation] = []
-        if title.allSatisfy(\.isWhitespace) {
+        if TextRules.isBlank(title) {
             found.append(.init(field: "title", message: "must not be empty"))
-        } else if title.count > Self.maxTitleLength {
+        } else if TextRules.length(title) > Self.maxTitleLength {
             found.append(.init(field: "title", message: "must be at most \(Self.maxTitleLength) characters"))
         }
-        if description.allSatisfy(\.isWhitespace) {
+        if TextRules.isBlank(description) {
             found.append(.init(field: "description", message: "must not be empty"))
-        } else if description.count > Self.maxDescriptionLength {
+        } else if TextRules.length(description) > Self.maxDescriptionLength {
             found.append(
                 .init(field: "description", message: "must be at most \(Self.maxDescriptionLength) characters"))
         }
-        if let category {
-            if category.isEmpty || category.count > Self.maxCategoryLength {
-                found.append(.init(field: "category", message: "must be 1 to \(Self.maxCategoryLength) characters"))
-            }
+        if let category, !(1...Self.maxCategoryLength).contains(TextRules.length(category)) {
+            found.append(.init(field: "category", message: "must be 1 to \(Self.maxCategoryLength) characters"))
         }
         if let refund {
-            if refund.orderId.isEmpty || refund.orderId.count > 64 {
-                found.append(.init(field: "refund.orderId", message: "must be 1 to 64 characters"))
+            if !(1...Self.maxOrderIDLength).contains(TextRules.length(refund.orderId)) {
+                found.append(
+                    .init(field: "refund.orderId", message: "must be 1 to \(Self.maxOrderIDLength) characters"))
             }
             if refund.amount <= 0 || refund.amount > 1_000_000 || !refund.amount.hasAtMostTwoDecimals {
                 found.append(
@@ -48,7 +49,8 @@ public struct NewTicket: Hashable, Sendable, Codable {
                         field: "refund.amount", message: "must be positive, at most 1000000, with at most two decimals")
                 )
             }
-            if refund.currency.count != 3 || !refund.currency.allSatisfy({ $0.isASCII && $0.isUppercase }) {
+            let currency = refund.currency.unicodeScalars
+            if currency.count != 3 || !currency.allSatisfy({ ("A"..."Z").contains($0) }) {
                 found.append(.init(field: "refund.currency", message: "must be an ISO 4217 code such as EUR"))
             }
         }
