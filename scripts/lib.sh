@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared set-up for scripts/run, scripts/test and scripts/stop. Source it; do not run it.
 #
 # Everything the local system needs lives in the git-ignored folder .state/:
@@ -18,7 +19,6 @@ export PATH="/opt/swift/usr/bin:$PATH"
 
 AMQPS_PORT=${SOPZ_LOCAL_AMQPS_PORT:-5671}
 PG_PORT=${SOPZ_LOCAL_PG_PORT:-5432}
-PG_BIN=/usr/lib/postgresql/15/bin
 RABBIT_BIN=/usr/lib/rabbitmq/bin
 
 # The TLS policy of every hop (as Sources/Shared/Infrastructure/TLSPolicy.swift): on TLS 1.2 only
@@ -33,7 +33,8 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Installs the Debian packages that are missing (and only those).
 install_packages() {
-  local wanted=(rabbitmq-server postgresql librabbitmq-dev libssl-dev libpq-dev openssl pkg-config python3 python3-venv)
+  local wanted=(rabbitmq-server postgresql librabbitmq-dev libssl-dev libpq-dev openssl pkg-config python3 python3-venv
+    shellcheck)
   local missing=()
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -135,7 +136,8 @@ EOF
 
 # ensure_rabbit_vhost VHOST USER PASSWORD
 ensure_rabbit_vhost() {
-  local marker="$STATE/rabbitmq/provisioned-$1-$(printf '%s' "$2:$3" | sha256sum | cut -c1-16)"
+  local marker
+  marker="$STATE/rabbitmq/provisioned-$1-$(printf '%s' "$2:$3" | sha256sum | cut -c1-16)"
   [ -f "$marker" ] && return 0
   rabbitmqctl_ -q add_vhost "$1" >/dev/null 2>&1 || true
   rabbitmqctl_ -q add_user "$2" "$3" >/dev/null 2>&1 || rabbitmqctl_ -q change_password "$2" "$3" >/dev/null
@@ -149,7 +151,24 @@ stop_rabbitmq() {
 
 pg() { as_root runuser -u postgres -- "$@"; }
 
-pg_running() { [ -d "$STATE/postgres/data" ] && pg "$PG_BIN/pg_ctl" -D "$STATE/postgres/data" status >/dev/null 2>&1; }
+# The folder of PostgreSQL's server programs (initdb, pg_ctl): the version the cluster in
+# .state/postgres was made with, else the newest installed (Debian 12's package brings 15).
+pg_bin() {
+  local version
+  version=$(cat "$STATE/postgres/data/PG_VERSION" 2>/dev/null || true)
+  if [ -n "$version" ] && [ -x "/usr/lib/postgresql/$version/bin/pg_ctl" ]; then
+    echo "/usr/lib/postgresql/$version/bin"
+    return
+  fi
+  local newest
+  newest=$(find /usr/lib/postgresql -mindepth 3 -maxdepth 3 -path '*/bin/initdb' 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$newest" ] || { log "no PostgreSQL server programs under /usr/lib/postgresql"; return 1; }
+  dirname "$newest"
+}
+
+pg_ctl_() { pg "$(pg_bin)/pg_ctl" -D "$STATE/postgres/data" "$@"; }
+
+pg_running() { [ -d "$STATE/postgres/data" ] && pg_ctl_ status >/dev/null 2>&1; }
 
 start_postgres() {
   local dir="$STATE/postgres"
@@ -157,7 +176,7 @@ start_postgres() {
   as_root chown postgres:postgres "$dir"
   if [ ! -f "$dir/data/PG_VERSION" ]; then
     log "initialising PostgreSQL in .state/postgres"
-    pg "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth-local=peer --auth-host=scram-sha-256 >/dev/null
+    pg "$(pg_bin)/initdb" -D "$dir/data" -U postgres --auth-local=peer --auth-host=scram-sha-256 >/dev/null
   fi
   mkdir -p "$dir/run"
   cp "$TLS/server.pem" "$TLS/server.key" "$TLS/ca.pem" "$dir/"
@@ -182,10 +201,10 @@ EOF
   printf 'local all postgres peer\nhostssl all all 127.0.0.1/32 scram-sha-256\n' >"$dir/data/pg_hba.conf"
   as_root chown -R postgres:postgres "$dir"
   if pg_running; then
-    pg "$PG_BIN/pg_ctl" -D "$dir/data" reload >/dev/null # TLS settings and pg_hba.conf apply on reload
+    pg_ctl_ reload >/dev/null # TLS settings and pg_hba.conf apply on reload
   else
     log "starting PostgreSQL (TLS on 127.0.0.1:$PG_PORT)"
-    pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null
+    pg_ctl_ -l "$dir/postgres.log" -w -t 60 start >/dev/null
   fi
 }
 
@@ -201,7 +220,7 @@ ensure_database() {
 }
 
 stop_postgres() {
-  if pg_running; then log "stopping PostgreSQL"; pg "$PG_BIN/pg_ctl" -D "$STATE/postgres/data" -m fast -w stop >/dev/null || true; fi
+  if pg_running; then log "stopping PostgreSQL"; pg_ctl_ -m fast -w stop >/dev/null || true; fi
 }
 
 # write_env NAME VHOST DATABASE: the SOPZ_* settings for one environment (run or test).
@@ -231,6 +250,18 @@ prepare_test_tools() {
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
   touch "$marker"
+}
+
+# build CONFIGURATION SCRATCH: swift build, its output in .state/logs/build.log; on failure the
+# end of it is shown (a compile error must never look like a silent exit).
+build() {
+  log "building ($1)"
+  if ! (cd "$ROOT" && swift build -c "$1" --scratch-path "$2" >"$LOGS/build.log" 2>&1); then
+    grep -E 'error:' "$LOGS/build.log" | head -n 20 >&2 || true
+    tail -n 20 "$LOGS/build.log" >&2
+    log "the build failed; the whole output is in .state/logs/build.log"
+    return 1
+  fi
 }
 
 # Installs, makes certificates and starts both servers; idempotent.
