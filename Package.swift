@@ -2,11 +2,28 @@
 import PackageDescription
 
 /// Settings every Sopz module shares: Swift 6 language mode (strict concurrency) plus the
-/// upcoming features the server ecosystem has settled on.
+/// upcoming features the server ecosystem has settled on. With MemberImportVisibility a file
+/// sees only what it imports, so each target's dependencies below are exactly its imports and
+/// the module graph (docs/architecture.md) is the compiler's to enforce.
 let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
 ]
+
+extension Target.Dependency {
+    static let crypto = Self.product(name: "Crypto", package: "swift-crypto")
+    static let logging = Self.product(name: "Logging", package: "swift-log")
+    static let nioCore = Self.product(name: "NIOCore", package: "swift-nio")
+    static let nioPosix = Self.product(name: "NIOPosix", package: "swift-nio")
+    static let nioSSL = Self.product(name: "NIOSSL", package: "swift-nio-ssl")
+    static let postgresNIO = Self.product(name: "PostgresNIO", package: "postgres-nio")
+    static let serviceLifecycle = Self.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+    static let hummingbird = Self.product(name: "Hummingbird", package: "hummingbird")
+    static let jwtKit = Self.product(name: "JWTKit", package: "jwt-kit")
+    static let asyncHTTPClient = Self.product(name: "AsyncHTTPClient", package: "async-http-client")
+    static let httpTypes = Self.product(name: "HTTPTypes", package: "swift-http-types")
+}
 
 let package = Package(
     name: "Sopz",
@@ -27,6 +44,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // rabbitmq-c (Debian's librabbitmq-dev) seen from Swift.
@@ -36,62 +54,88 @@ let package = Package(
             pkgConfig: "librabbitmq",
             providers: [.apt(["librabbitmq-dev"])]
         ),
-        // The help-desk domain as plain values and pure functions: no I/O at all.
+        // The help desk as plain values and pure decisions: no I/O, no wire format.
         .target(
             name: "SopzDomain",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [.crypto],
             path: "Sources/Shared/Domain",
             swiftSettings: swiftSettings
         ),
-        // Adapters every executable shares: configuration, AMQP, PostgreSQL, metrics.
+        // What other systems rely on: the JSON dialect, command and event names, AMQP names, ids.
         .target(
-            name: "SopzInfrastructure",
+            name: "SopzContract",
+            dependencies: ["SopzDomain", .crypto],
+            path: "Sources/Shared/Contract",
+            swiftSettings: swiftSettings
+        ),
+        // Applying commands: a batch judged by the domain's decisions, written by a store.
+        .target(
+            name: "SopzProcessing",
+            dependencies: ["SopzDomain"],
+            path: "Sources/Shared/Processing",
+            swiftSettings: swiftSettings
+        ),
+        // What every process runs on: settings, TLS policy, retry and concurrency helpers.
+        .target(
+            name: "SopzRuntime",
             dependencies: [
-                "SopzDomain",
-                "CRabbitMQ",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .logging, .nioCore, .nioPosix, .nioSSL, .serviceLifecycle,
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            path: "Sources/Shared/Infrastructure",
+            path: "Sources/Shared/Runtime",
+            swiftSettings: swiftSettings
+        ),
+        // RabbitMQ through rabbitmq-c: publishers with confirms, consumers, the topology.
+        .target(
+            name: "SopzAMQP",
+            dependencies: ["CRabbitMQ", "SopzContract", "SopzRuntime", .logging, .serviceLifecycle],
+            path: "Sources/Shared/AMQP",
+            swiftSettings: swiftSettings
+        ),
+        // PostgreSQL: the write model, the command log, the event store, the outbox, migrations.
+        .target(
+            name: "SopzPostgres",
+            dependencies: [
+                "SopzDomain", "SopzContract", "SopzProcessing", "SopzRuntime", .logging, .nioPosix, .nioSSL,
+                .postgresNIO, .serviceLifecycle,
+            ],
+            path: "Sources/Shared/Postgres",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "Ingress",
             dependencies: [
-                "SopzDomain",
-                "SopzInfrastructure",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
+                "SopzDomain", "SopzContract", "SopzRuntime", "SopzAMQP", "SopzPostgres", .hummingbird, .httpTypes,
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
-                .product(name: "HummingbirdTLS", package: "hummingbird"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .jwtKit, .asyncHTTPClient, .crypto, .logging, .nioCore, .nioSSL, .postgresNIO, .serviceLifecycle,
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Sources/Ingress",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "Dispatcher",
-            dependencies: ["SopzDomain", "SopzInfrastructure"],
+            dependencies: [
+                "SopzDomain", "SopzContract", "SopzProcessing", "SopzRuntime", "SopzAMQP", "SopzPostgres", .logging,
+                .postgresNIO, .serviceLifecycle,
+            ],
             path: "Sources/Dispatcher",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "Notifier",
-            dependencies: ["SopzDomain", "SopzInfrastructure"],
+            dependencies: [
+                "SopzContract", "SopzRuntime", "SopzAMQP", "SopzPostgres", .logging, .postgresNIO, .serviceLifecycle,
+            ],
             path: "Sources/Notifier",
             swiftSettings: swiftSettings
         ),
         // Pure tests: no broker, no database.
         .testTarget(
             name: "DomainTests",
-            dependencies: ["SopzDomain"],
+            dependencies: ["SopzDomain", "SopzContract"],
             path: "Tests/DomainTests",
             swiftSettings: swiftSettings
         ),
@@ -99,14 +143,10 @@ let package = Package(
         .testTarget(
             name: "UnitTests",
             dependencies: [
-                "SopzDomain",
-                "SopzInfrastructure",
-                "Ingress",
-                "Dispatcher",
-                "Notifier",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "SopzDomain", "SopzContract", "SopzProcessing", "SopzRuntime", "SopzAMQP", "SopzPostgres", "Ingress",
+                "Dispatcher", "Notifier", .asyncHTTPClient, .hummingbird, .httpTypes,
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"), .jwtKit, .logging, .nioCore, .postgresNIO,
             ],
             path: "Tests/UnitTests",
             swiftSettings: swiftSettings
@@ -115,14 +155,13 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "SopzDomain",
-                "SopzInfrastructure",
-                "Ingress",
-                "Dispatcher",
-                "Notifier",
+                "SopzDomain", "SopzContract", "SopzProcessing", "SopzRuntime", "SopzAMQP", "SopzPostgres", "Ingress",
+                "Dispatcher", "Notifier", .hummingbird, .httpTypes,
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .asyncHTTPClient, .crypto, .jwtKit, .logging, .nioCore, .nioSSL, .postgresNIO, .serviceLifecycle,
             ],
             path: "Tests/IntegrationTests",
             swiftSettings: swiftSettings

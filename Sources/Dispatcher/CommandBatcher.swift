@@ -1,6 +1,7 @@
 import ServiceLifecycle
 import SopzDomain
-import SopzInfrastructure
+import SopzPostgres
+import SopzProcessing
 import Synchronization
 
 /// Group commit for the dispatcher: commands that arrive while a transaction is running are

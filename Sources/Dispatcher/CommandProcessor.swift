@@ -2,7 +2,11 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import SopzDomain
-import SopzInfrastructure
+import SopzAMQP
+import SopzContract
+import SopzPostgres
+import SopzProcessing
+import SopzRuntime
 
 /// What to do with a delivery once processing ends.
 enum Settlement: Equatable {

@@ -2,7 +2,10 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
-import SopzInfrastructure
+import SopzAMQP
+import SopzContract
+import SopzPostgres
+import SopzRuntime
 
 /// The dispatcher process: consumes commands from RabbitMQ and applies them to PostgreSQL.
 @main

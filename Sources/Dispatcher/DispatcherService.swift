@@ -1,6 +1,8 @@
 import Logging
 import ServiceLifecycle
-import SopzInfrastructure
+import SopzAMQP
+import SopzContract
+import SopzRuntime
 
 /// Competing consumer of `sopz.dispatcher`: applies up to `concurrency` commands at once and
 /// settles each only after its transaction committed.

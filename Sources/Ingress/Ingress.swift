@@ -6,8 +6,10 @@ import Logging
 import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
-import SopzDomain
-import SopzInfrastructure
+import SopzAMQP
+import SopzContract
+import SopzPostgres
+import SopzRuntime
 
 /// The ingress process: HTTPS API in front of RabbitMQ (commands) and PostgreSQL (reads).
 @main

@@ -1,7 +1,7 @@
 import Foundation
-import SopzInfrastructure
+import SopzRuntime
 
-/// Settings of the ingress process (architecture §4), read once from `SOPZ_*` variables.
+/// Settings of the ingress process (the README lists them all), read once from `SOPZ_*` variables.
 struct IngressSettings: Sendable {
     /// `SOPZ_HTTP_ADDRESS` (`host:port`), default `127.0.0.1:8443`.
     var host = "127.0.0.1"

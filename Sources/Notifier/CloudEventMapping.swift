@@ -1,12 +1,13 @@
 import Foundation
-import SopzDomain
-import SopzInfrastructure
+import SopzAMQP
+import SopzContract
+import SopzPostgres
 
 /// Turns an outbox row into a CloudEvents 1.0 message in the AMQP binary binding
-/// (architecture §5): attributes as `cloudEvents:`-prefixed application properties, the event
+/// (docs/messaging.md): attributes as `cloudEvents:`-prefixed application properties, the event
 /// data as the body with `content-type: application/json`.
 enum CloudEventMapping {
-    static let source = "/sopz"
+    static let source = EventCatalogue.source
 
     static func message(for row: OutboxRow) -> OutgoingMessage {
         let id = row.eventID.uuidString.lowercased()

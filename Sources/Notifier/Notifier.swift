@@ -2,7 +2,9 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
-import SopzInfrastructure
+import SopzAMQP
+import SopzPostgres
+import SopzRuntime
 
 /// The notifier process: tells the world what happened, from the outbox to `sopz.events`.
 @main

@@ -1,6 +1,8 @@
 import Logging
 import ServiceLifecycle
-import SopzInfrastructure
+import SopzAMQP
+import SopzPostgres
+import SopzRuntime
 
 /// Relays outbox rows to `sopz.events` in their order, deleting each row only after RabbitMQ
 /// confirmed it.

@@ -1,4 +1,5 @@
 import Foundation
+import SopzContract
 import Testing
 
 @testable import SopzDomain

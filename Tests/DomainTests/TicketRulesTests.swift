@@ -1,4 +1,5 @@
 import Foundation
+import SopzContract
 import Testing
 
 @testable import SopzDomain
@@ -27,7 +28,7 @@ import Testing
         #expect(ticket.version == 1)
         #expect(ticket.createdAt == now)
         #expect(events.count == 1)
-        #expect(events[0].name == "created")
+        #expect(EventCatalogue.name(of: events[0].change) == "created")
         #expect(events[0].version == 1)
         #expect(Ticket.replay(events) == ticket)
     }

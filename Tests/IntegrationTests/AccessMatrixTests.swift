@@ -15,7 +15,7 @@ extension Integration {
     @Suite struct AccessMatrixTests {
         enum Outcome: String { case allowed, forbidden, hidden }
 
-        /// What architecture §2 says should happen, computed from the declaration alone.
+        /// What docs/identity.md says should happen, computed from the declaration alone.
         static func expected(_ endpoint: Endpoint, caller: DemoUser, owner: DemoUser) -> Outcome {
             guard !endpoint.roles.isDisjoint(with: caller.roles) else { return .forbidden }
             let staff = caller.roles.contains(.administrator) || caller.roles.contains(.manager)
@@ -102,8 +102,8 @@ extension Integration {
             }
         }
 
-        /// The expectation itself follows architecture §2 for the endpoints that exist today.
-        @Test func theDeclaredTableSaysWhatArchitectureSays() {
+        /// The expectation itself follows docs/identity.md for the endpoints that exist today.
+        @Test func theDeclaredTableSaysWhatTheDocumentSays() {
             let (ada, ben, ann, max) = (DemoUser.all[0], DemoUser.all[1], DemoUser.all[2], DemoUser.all[5])
             #expect(Self.expected(AccessMatrix.createTicket, caller: ada, owner: ada) == .allowed)
             #expect(Self.expected(AccessMatrix.createTicket, caller: ann, owner: ada) == .forbidden)

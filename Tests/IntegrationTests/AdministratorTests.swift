@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
-import SopzDomain
+import PostgresNIO
 import Testing
 
 @testable import Ingress

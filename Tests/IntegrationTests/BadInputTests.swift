@@ -2,7 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import SopzInfrastructure
+import SopzAMQP
+import SopzContract
 import Testing
 
 @testable import Ingress

@@ -2,8 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOFoundationCompat
+import NIOHTTP1
 import NIOSSL
-import SopzInfrastructure
+import SopzRuntime
 import Testing
 
 extension Integration {

@@ -1,6 +1,10 @@
 import Foundation
 import SopzDomain
-import SopzInfrastructure
+import SopzAMQP
+import SopzContract
+import SopzPostgres
+import SopzProcessing
+import SopzRuntime
 import Testing
 
 @testable import Dispatcher

@@ -1,9 +1,14 @@
 import AsyncHTTPClient
 import Foundation
 import HTTPTypes
+import HummingbirdTesting
 import NIOCore
 import NIOFoundationCompat
+import NIOHTTP1
 import NIOSSL
+import SopzAMQP
+import SopzContract
+import SopzRuntime
 import Testing
 
 extension Integration {

@@ -3,8 +3,12 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
+import ServiceLifecycle
 import SopzDomain
-import SopzInfrastructure
+import SopzAMQP
+import SopzContract
+import SopzPostgres
+import SopzRuntime
 import Testing
 
 @testable import Dispatcher

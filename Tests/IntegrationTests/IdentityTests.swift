@@ -3,11 +3,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import JWTKit
 import NIOCore
 import NIOFoundationCompat
 import NIOSSL
-import SopzDomain
-import SopzInfrastructure
 import Testing
 
 @testable import Ingress

@@ -3,9 +3,10 @@ import Foundation
 import Hummingbird
 import HummingbirdHTTP2
 import NIOCore
+import NIOHTTP1
 import NIOSSL
 import ServiceLifecycle
-import SopzInfrastructure
+import SopzRuntime
 import Testing
 
 @testable import Ingress

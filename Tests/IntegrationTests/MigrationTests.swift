@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
-@testable import SopzInfrastructure
+@testable import SopzPostgres
+import SopzRuntime
 import Testing
 
 extension Integration {

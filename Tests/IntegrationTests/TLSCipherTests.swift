@@ -1,5 +1,5 @@
 import Foundation
-import SopzInfrastructure
+import SopzRuntime
 import Testing
 
 extension Integration {

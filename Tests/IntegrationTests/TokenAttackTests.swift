@@ -4,8 +4,8 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import JWTKit
-import SopzDomain
-import SopzInfrastructure
+import SopzAMQP
+import SopzContract
 import Testing
 
 @testable import Ingress

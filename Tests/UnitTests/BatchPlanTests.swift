@@ -2,7 +2,7 @@ import Foundation
 import SopzDomain
 import Testing
 
-@testable import SopzInfrastructure
+@testable import SopzProcessing
 
 /// The decisions of a batch, without a database: each command judged in order against what the
 /// earlier ones left, and the net writes of the whole batch.

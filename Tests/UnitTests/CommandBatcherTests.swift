@@ -1,6 +1,7 @@
 import Foundation
 import SopzDomain
-import SopzInfrastructure
+import SopzProcessing
+import SopzRuntime
 import Synchronization
 import Testing
 

@@ -6,7 +6,10 @@ import Synchronization
 import Testing
 
 @testable import Dispatcher
-@testable import SopzInfrastructure
+@testable import SopzAMQP
+@testable import SopzContract
+@testable import SopzPostgres
+@testable import SopzProcessing
 
 /// The dispatcher's retry policy without a database: `apply` is a stand-in that fails as told,
 /// and `pause` records the delays instead of waiting them.

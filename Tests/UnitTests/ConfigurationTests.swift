@@ -1,5 +1,8 @@
 import Foundation
-import SopzInfrastructure
+import Logging
+import PostgresNIO
+import SopzPostgres
+import SopzRuntime
 import Testing
 
 @testable import Dispatcher

@@ -1,6 +1,10 @@
 import Foundation
+import HTTPTypes
+import SopzAMQP
 import SopzDomain
-@testable import SopzInfrastructure
+@testable import SopzContract
+@testable import SopzPostgres
+@testable import SopzRuntime
 import Testing
 
 @testable import Dispatcher

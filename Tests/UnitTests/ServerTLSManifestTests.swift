@@ -1,5 +1,5 @@
 import Foundation
-import SopzInfrastructure
+import SopzRuntime
 import Testing
 
 /// `k8s/server-tls.yaml` gives the operator's RabbitMQ and PostgreSQL the policy the code has.

@@ -1,7 +1,7 @@
 import JWTKit
 import SopzDomain
 
-/// The claims Sopz reads from a Keycloak-style access token (architecture §3).
+/// The claims Sopz reads from a Keycloak-style access token (docs/identity.md).
 struct AccessTokenClaims: JWTPayload {
     struct Roles: Codable, Sendable { var roles: [String]? }
 

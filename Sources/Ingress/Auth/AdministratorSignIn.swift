@@ -1,7 +1,7 @@
 import Logging
 import ServiceLifecycle
 import SopzDomain
-import SopzInfrastructure
+import SopzPostgres
 import Synchronization
 
 /// Makes administrators known to the help desk when they first sign in: the first request of

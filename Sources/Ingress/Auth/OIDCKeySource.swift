@@ -3,6 +3,8 @@ import Foundation
 import JWTKit
 import Logging
 import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
 import NIOSSL
 import Synchronization
 

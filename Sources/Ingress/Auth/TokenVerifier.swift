@@ -1,5 +1,6 @@
 import Foundation
 import JWTKit
+import SopzContract
 import SopzDomain
 import Synchronization
 

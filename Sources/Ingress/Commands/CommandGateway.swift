@@ -1,6 +1,7 @@
 import Foundation
 import SopzDomain
-import SopzInfrastructure
+import SopzAMQP
+import SopzContract
 
 /// Stamps a command with its id, issuer and time, and hands it to RabbitMQ.
 struct CommandGateway: Sendable {

@@ -1,7 +1,8 @@
 import Foundation
 import ServiceLifecycle
 import SopzDomain
-import SopzInfrastructure
+import SopzPostgres
+import SopzRuntime
 import Synchronization
 
 /// Lets a request wait (`Prefer: wait=N`) for its command's outcome without polling.

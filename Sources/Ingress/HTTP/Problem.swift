@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import SopzContract
 import SopzDomain
 
 /// An RFC 9457 problem document, thrown by handlers and written as `application/problem+json`.

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import SopzDomain
 
 /// Limits the commands (every method but GET and HEAD) each user sends, answering 429 with
 /// `Retry-After` beyond the limit. Every command answer carries the IETF RateLimit fields

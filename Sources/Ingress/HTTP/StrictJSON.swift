@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import SopzContract
 import SopzDomain
 
 /// Reads a JSON request body into `T`, refusing what a lenient decoder would let through:

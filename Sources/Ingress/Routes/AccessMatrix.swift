@@ -39,7 +39,7 @@ struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     var description: String { "\(method.rawValue) /api/v1/\(path)" }
 }
 
-/// Who may do what (architecture §2), declared once. The router registers every `/api/v1`
+/// Who may do what (docs/identity.md), declared once. The router registers every `/api/v1`
 /// route through this table (`RouterGroup.on(_:use:)`), and the access tests enumerate it for
 /// every role and owner, so an endpoint added here is enforced and tested by its declaration.
 /// Who may see a resource (`Endpoint.Resource`) is checked again by the handler that loads it,

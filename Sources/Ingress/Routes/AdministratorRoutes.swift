@@ -1,6 +1,6 @@
 import Hummingbird
 import SopzDomain
-import SopzInfrastructure
+import SopzPostgres
 
 /// `/api/v1/administrators…`: the pool of staff that tickets are assigned to.
 struct AdministratorRoutes: Sendable {

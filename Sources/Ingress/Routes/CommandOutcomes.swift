@@ -1,7 +1,9 @@
 import HTTPTypes
 import Hummingbird
 import SopzDomain
-import SopzInfrastructure
+import SopzContract
+import SopzPostgres
+import SopzRuntime
 
 /// What clients learn about a command: accepted (still queued), done (with the resource) or
 /// rejected (with the problem) — after submitting it, or later at `/api/v1/commands/{id}`.

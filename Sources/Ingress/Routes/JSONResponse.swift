@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import SopzDomain
+import SopzContract
 
 /// Writes `value` as a JSON response in Sopz's dialect (camelCase, RFC 3339 timestamps).
 func jsonResponse(

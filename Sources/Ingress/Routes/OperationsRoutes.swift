@@ -2,7 +2,8 @@ import Hummingbird
 import Logging
 import NIOCore
 import PostgresNIO
-import SopzInfrastructure
+import SopzAMQP
+import SopzRuntime
 
 /// Outside `/api/v1`: liveness, readiness, Prometheus metrics and the OpenAPI document.
 struct OperationsRoutes: Sendable {

@@ -1,7 +1,8 @@
 import Hummingbird
+import SopzContract
 import SopzDomain
 
-/// `?limit=` (1–200, default 50) and `?cursor=` of a list request (architecture §2).
+/// `?limit=` (1–200, default 50) and `?cursor=` of a list request (docs/api.md).
 struct Pagination: Sendable, Equatable {
     static let defaultLimit = 50
     static let maximumLimit = 200

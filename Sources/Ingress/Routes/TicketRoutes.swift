@@ -1,6 +1,6 @@
 import Hummingbird
 import SopzDomain
-import SopzInfrastructure
+import SopzPostgres
 
 /// `/api/v1/tickets…`: commands go to RabbitMQ through the gateway; reads come from PostgreSQL.
 struct TicketRoutes: Sendable {

@@ -12,7 +12,8 @@ public enum DerivedID {
         return uuid(fromDigest: Array(hasher.finalize()))
     }
 
-    static func uuid(fromDigest digest: [UInt8]) -> UUID {
+    /// A version-8 UUID (RFC 9562) from the first sixteen bytes of `digest`.
+    public static func uuid(fromDigest digest: [UInt8]) -> UUID {
         var bytes = Array(digest.prefix(16))
         bytes[6] = (bytes[6] & 0x0F) | 0x80  // version 8
         bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 9562 variant

@@ -1,4 +1,4 @@
-/// Who may see a ticket (architecture §2): administrators and managers see every ticket;
+/// Who may see a ticket (docs/identity.md): administrators and managers see every ticket;
 /// a client sees only the tickets they opened. Anyone else gets 404, not 403.
 extension Ticket {
     public func isVisible(to user: User) -> Bool {

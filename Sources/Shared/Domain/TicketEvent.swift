@@ -24,27 +24,12 @@ public struct TicketEvent: Hashable, Sendable {
         self.commandID = commandID
         self.change = change
     }
-
-    /// `created`, `assigned`, … — the `<event>` in routing key `ticket.<event>` (architecture §5).
-    public var name: String { change.name }
 }
 
-/// The domain meaning of an event.
+/// The domain meaning of an event. (How each is named and shaped for the world is the event
+/// catalogue's: SopzContract `EventCatalogue`.)
 public enum TicketChange: Hashable, Sendable {
     case created(Ticket)
-
-    public var name: String {
-        switch self {
-        case .created: "created"
-        }
-    }
-
-    /// The event's data as external consumers receive it (the CloudEvents `data`).
-    public var payload: any Encodable & Sendable {
-        switch self {
-        case .created(let ticket): ticket
-        }
-    }
 }
 
 extension Ticket {

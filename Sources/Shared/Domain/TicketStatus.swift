@@ -1,4 +1,4 @@
-/// Where a ticket is in its life. The raw values are the API's (architecture §2).
+/// Where a ticket is in its life. The raw values are the API's (docs/lifecycle.md).
 public enum TicketStatus: String, Sendable, Codable, CaseIterable {
     /// Waiting for an administrator.
     case new

@@ -1,4 +1,4 @@
-/// The three kinds of people the help desk knows (architecture §2).
+/// The three kinds of people the help desk knows (docs/identity.md).
 public enum Role: String, Sendable, Codable, CaseIterable, Comparable {
     case client
     case administrator

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import SopzInfrastructure
+import SopzRuntime
 
 /// Connection settings for the real RabbitMQ and PostgreSQL that `scripts/test` started.
 /// Missing settings are an error, never a skip: a test that did not run did not pass.

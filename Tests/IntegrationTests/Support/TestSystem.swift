@@ -6,11 +6,14 @@ import HummingbirdTesting
 import JWTKit
 import Logging
 import NIOCore
+import NIOFoundationCompat
 import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
 import SopzDomain
-import SopzInfrastructure
+import SopzAMQP
+import SopzPostgres
+import SopzRuntime
 import Synchronization
 import Testing
 

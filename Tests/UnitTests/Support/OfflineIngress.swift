@@ -1,7 +1,8 @@
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
-import SopzInfrastructure
+import SopzRuntime
 
 @testable import Ingress
 

@@ -1,31 +1,9 @@
 import Crypto
 import Foundation
+import SopzDomain
 
-/// A request to change a ticket, as it travels from the ingress through RabbitMQ to a dispatcher.
-///
-/// The ingress stamps who asked and when; the dispatcher decides. On the wire this is JSON:
-/// `{"commandId", "issuedAt", "issuer", "ticketId", "type", "payload"}`.
-public struct CommandEnvelope: Hashable, Sendable {
-    public let commandID: CommandID
-    public let issuedAt: Date
-    public let issuer: User
-    public let ticketID: TicketID
-    public let command: TicketCommand
-
-    public init(commandID: CommandID, issuedAt: Date, issuer: User, ticketID: TicketID, command: TicketCommand) {
-        self.commandID = commandID
-        self.issuedAt = issuedAt
-        self.issuer = issuer
-        self.ticketID = ticketID
-        self.command = command
-    }
-}
-
-/// What the issuer wants done to the ticket.
-public enum TicketCommand: Hashable, Sendable {
-    case create(NewTicket)
-
-    /// The message type on the wire (also the AMQP routing key).
+/// The command type registry: each command's name on the wire (also its AMQP routing key).
+extension TicketCommand {
     public var type: String {
         switch self {
         case .create: "ticket.create"
@@ -44,6 +22,8 @@ public enum TicketCommand: Hashable, Sendable {
     }
 }
 
+/// A command on the wire: `{"commandId", "issuedAt", "issuer", "ticketId", "type", "payload"}`;
+/// `type` names the payload's shape (`TicketCommand.type`), and an unknown type does not decode.
 extension CommandEnvelope: Codable {
     private enum CodingKeys: String, CodingKey {
         case commandId, issuedAt, issuer, ticketId, type, payload
@@ -51,11 +31,8 @@ extension CommandEnvelope: Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        commandID = try container.decode(CommandID.self, forKey: .commandId)
-        issuedAt = try container.decode(Date.self, forKey: .issuedAt)
-        issuer = try container.decode(User.self, forKey: .issuer)
-        ticketID = try container.decode(TicketID.self, forKey: .ticketId)
         let type = try container.decode(String.self, forKey: .type)
+        let command: TicketCommand
         switch type {
         case "ticket.create":
             command = .create(try container.decode(NewTicket.self, forKey: .payload))
@@ -63,6 +40,11 @@ extension CommandEnvelope: Codable {
             throw DecodingError.dataCorruptedError(
                 forKey: .type, in: container, debugDescription: "unknown command type '\(type)'")
         }
+        self.init(
+            commandID: try container.decode(CommandID.self, forKey: .commandId),
+            issuedAt: try container.decode(Date.self, forKey: .issuedAt),
+            issuer: try container.decode(User.self, forKey: .issuer),
+            ticketID: try container.decode(TicketID.self, forKey: .ticketId), command: command)
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -2,6 +2,8 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import SopzContract
+import SopzRuntime
 
 /// Consumes one queue with manual acknowledgement and a bounded prefetch.
 ///

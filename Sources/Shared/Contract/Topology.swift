@@ -1,5 +1,5 @@
-/// The AMQP names other systems rely on (architecture §5). Every process declares all of them
-/// on every (re)connect, so a broker that lost its definitions gets them back.
+/// The AMQP names other systems rely on (docs/messaging.md). Every process declares all of them
+/// on every (re)connect (SopzAMQP), so a broker that lost its definitions gets them back.
 public enum Topology {
     /// Commands from the ingress (topic; routing key = command type, e.g. `ticket.create`).
     public static let commandsExchange = "sopz.commands"
@@ -17,15 +17,4 @@ public enum Topology {
     /// A message delivered this many times is dead-lettered by the broker itself, so even a
     /// message that crashes every dispatcher cannot loop for ever.
     public static let deliveryLimit = 20
-
-    static func declare(on connection: AMQPConnection) throws {
-        for exchange in [commandsExchange, deadExchange, eventsExchange, integrationExchange] {
-            try connection.declareExchange(exchange, type: "topic")
-        }
-        try connection.declareQuorumQueue(deadQueue, deadLetterExchange: nil, deliveryLimit: 0)
-        try connection.bind(queue: deadQueue, exchange: deadExchange, routingKey: "#")
-        try connection.declareQuorumQueue(
-            dispatcherQueue, deadLetterExchange: deadExchange, deliveryLimit: deliveryLimit)
-        try connection.bind(queue: dispatcherQueue, exchange: commandsExchange, routingKey: "#")
-    }
 }

@@ -2,6 +2,8 @@ import Foundation
 import Logging
 import PostgresNIO
 import SopzDomain
+import SopzContract
+import SopzRuntime
 
 /// The administrators the help desk knows: registered on their first signed-in request,
 /// listed (with their current load) for managers.

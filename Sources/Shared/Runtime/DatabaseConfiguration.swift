@@ -1,9 +1,8 @@
 import Foundation
-import NIOSSL
-import PostgresNIO
 
 /// Where and how to reach PostgreSQL: parsed from `SOPZ_DATABASE_URL`
-/// (`postgres://user:pass@host:port/db?sslmode=verify-full`).
+/// (`postgres://user:pass@host:port/db?sslmode=verify-full`). SopzPostgres turns it into
+/// postgres-nio's configurations.
 public struct DatabaseConfiguration: Sendable {
     public var host: String
     public var port: Int
@@ -36,30 +35,5 @@ public struct DatabaseConfiguration: Sendable {
         self.password = components.password?.removingPercentEncoding
         self.database = database.isEmpty ? self.user : database
         self.caFile = caFile
-    }
-
-    func tlsConfiguration() -> TLSConfiguration {
-        var tls = TLSPolicy.applied(to: .makeClientConfiguration())
-        tls.certificateVerification = .fullVerification
-        if let caFile { tls.trustRoots = .file(caFile) }
-        return tls
-    }
-
-    /// A bounded pool configuration for `PostgresClient`.
-    public func clientConfiguration() -> PostgresClient.Configuration {
-        var configuration = PostgresClient.Configuration(
-            host: host, port: port, username: user, password: password, database: database,
-            tls: .require(tlsConfiguration()))
-        configuration.options.maximumConnections = poolSize
-        configuration.options.minimumConnections = 0
-        configuration.options.connectionIdleTimeout = .seconds(60)
-        return configuration
-    }
-
-    /// A single-connection configuration (for LISTEN).
-    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
-        PostgresConnection.Configuration(
-            host: host, port: port, username: user, password: password, database: database,
-            tls: .require(try NIOSSLContext(configuration: tlsConfiguration())))
     }
 }

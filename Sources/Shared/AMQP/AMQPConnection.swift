@@ -1,5 +1,6 @@
 import CRabbitMQ
 import Foundation
+import SopzRuntime
 
 /// One rabbitmq-c connection with one channel (number 1), used from exactly one thread.
 ///

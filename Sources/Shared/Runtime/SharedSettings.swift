@@ -1,6 +1,6 @@
 import Logging
 
-/// Settings every Sopz process reads (architecture §4), from `SOPZ_*` environment variables.
+/// Settings every Sopz process reads (the README lists them all), from `SOPZ_*` environment variables.
 ///
 /// Read once in `main`; nothing deeper in the stack looks at the environment.
 public struct SharedSettings: Sendable {

@@ -2,6 +2,9 @@ import Foundation
 import Logging
 import PostgresNIO
 import SopzDomain
+import SopzContract
+import SopzProcessing
+import SopzRuntime
 
 /// What became of a command, as recorded in the `commands` table.
 public struct CommandRecord: Sendable, Equatable {
@@ -21,16 +24,6 @@ public struct CommandRecord: Sendable, Equatable {
 public struct FinishedCommand: Sendable, Equatable {
     public let record: CommandRecord
     public let ticket: Ticket?
-}
-
-/// The result of applying one command in one transaction.
-public enum ApplyOutcome: Sendable, Equatable {
-    case applied(Ticket)
-    /// Seen before (redelivery or a repeated Idempotency-Key): nothing changed.
-    case duplicate
-    case rejected(TicketRejection)
-    /// Nothing committed; try the command again later.
-    case retryLater(reason: String)
 }
 
 /// The write model in PostgreSQL: tickets, the command log, the event store and the outbox.
@@ -144,7 +137,10 @@ public struct TicketStore: Sendable {
         let id: UUID
         let ticketId: UUID
         let version: Int
+        /// The event catalogue's names for it, so the contract lives in one place.
         let name: String
+        let routingKey: String
+        let cloudEventType: String
         let data: EventData
         let actorId: String
         let commandId: UUID
@@ -155,8 +151,10 @@ public struct TicketStore: Sendable {
             id = event.id
             ticketId = event.ticketID.rawValue
             version = event.version
-            name = event.name
-            data = EventData(payload: event.change.payload)
+            name = EventCatalogue.name(of: event.change)
+            routingKey = EventCatalogue.routingKey(of: event.change)
+            cloudEventType = EventCatalogue.cloudEventType(of: event.change)
+            data = EventData(payload: EventCatalogue.data(of: event.change))
             actorId = event.actorID
             commandId = event.commandID.rawValue
             occurredAt = event.occurredAt

@@ -1,5 +1,7 @@
 import Foundation
 import Synchronization
+import SopzContract
+import SopzRuntime
 
 /// One-off broker operations (declare the topology, inspect or purge a queue, add a private
 /// queue bound to an exchange) — for start-up tooling and tests. Each call opens a

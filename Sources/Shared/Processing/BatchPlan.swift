@@ -6,23 +6,23 @@ import SopzDomain
 /// Each command is judged in order against the state the earlier ones left, exactly as if it
 /// had been applied alone after them; the plan then holds the net writes (every changed ticket
 /// once, in its final state), so the whole batch is stored in one statement.
-struct BatchPlan {
+public struct BatchPlan: Sendable {
     /// One per command, in the order given.
-    private(set) var outcomes: [ApplyOutcome] = []
+    public private(set) var outcomes: [ApplyOutcome] = []
     /// The final state of every ticket the batch changed, ordered by id (the order rows are locked in).
-    var tickets: [Ticket] { changed.values.sorted { $0.id.rawValue.uuidString < $1.id.rawValue.uuidString } }
+    public var tickets: [Ticket] { changed.values.sorted { $0.id.rawValue.uuidString < $1.id.rawValue.uuidString } }
     /// New events, in the order they happened.
-    private(set) var events: [TicketEvent] = []
-    private(set) var rejections: [(CommandID, TicketRejection)] = []
+    public private(set) var events: [TicketEvent] = []
+    public private(set) var rejections: [(CommandID, TicketRejection)] = []
     /// Commands to try again later: their records are taken back so a redelivery is not a duplicate.
-    private(set) var withdrawn: [CommandID] = []
+    public private(set) var withdrawn: [CommandID] = []
 
     private var changed: [TicketID: Ticket] = [:]
 
     /// - Parameters:
     ///   - recorded: the commands whose ids this transaction recorded; any other was seen before.
     ///   - current: the tickets as stored (locked), by id; missing ones do not exist yet.
-    init(
+    public init(
         _ envelopes: [CommandEnvelope], recorded: Set<CommandID>, current: [TicketID: Ticket], now: Date,
         decide: (CommandEnvelope, Ticket?, Date) -> TicketDecision
     ) {
@@ -51,5 +51,5 @@ struct BatchPlan {
     }
 
     /// True when the batch changes nothing beyond recording command ids.
-    var writesNothing: Bool { changed.isEmpty && events.isEmpty && rejections.isEmpty && withdrawn.isEmpty }
+    public var writesNothing: Bool { changed.isEmpty && events.isEmpty && rejections.isEmpty && withdrawn.isEmpty }
 }

@@ -2,6 +2,7 @@ import Logging
 import NIOPosix
 import PostgresNIO
 import ServiceLifecycle
+import SopzRuntime
 
 /// Keeps one connection LISTENing on a channel and streams each notification's payload.
 ///

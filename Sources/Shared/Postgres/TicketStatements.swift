@@ -62,8 +62,8 @@ struct WriteBatch: PostgresPreparedStatement {
             RETURNING 1
         ), new_events AS (
             SELECT * FROM jsonb_to_recordset($2::jsonb) AS e(
-                position int4, id uuid, "ticketId" uuid, version int4, name text, data jsonb, "actorId" text,
-                "commandId" uuid, "occurredAt" timestamptz)
+                position int4, id uuid, "ticketId" uuid, version int4, name text, "routingKey" text,
+                "cloudEventType" text, data jsonb, "actorId" text, "commandId" uuid, "occurredAt" timestamptz)
         ), stored_events AS (
             INSERT INTO events (id, ticket_id, version, type, data, actor_id, command_id, occurred_at)
             SELECT id, "ticketId", version, name, data, "actorId", "commandId", "occurredAt"
@@ -71,7 +71,7 @@ struct WriteBatch: PostgresPreparedStatement {
             RETURNING 1
         ), outbox_rows AS (
             INSERT INTO outbox (event_id, routing_key, type, subject, data, occurred_at)
-            SELECT id, 'ticket.' || name, 'sopz.ticket.' || name || '.v1', "ticketId"::text, data, "occurredAt"
+            SELECT id, "routingKey", "cloudEventType", "ticketId"::text, data, "occurredAt"
             FROM new_events ORDER BY position
             RETURNING 1
         ), rejected AS (

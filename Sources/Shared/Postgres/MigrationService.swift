@@ -1,6 +1,7 @@
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import SopzRuntime
 
 /// Applies the migrations at start-up, retrying with backoff while the database is
 /// unreachable, then opens `ready`; work that needs the schema waits for it.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SopzDomain
 
 /// Mints command ids that prove who they were minted for, without storing anything.
 ///

@@ -2,6 +2,8 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import SopzContract
+import SopzRuntime
 
 /// Publishes persistent messages and returns only once RabbitMQ confirmed them.
 ///

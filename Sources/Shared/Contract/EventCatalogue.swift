@@ -1,0 +1,28 @@
+import SopzDomain
+
+/// Every domain event as the world sees it, in one place: its name, the routing key it leaves on
+/// `sopz.events` with, its CloudEvents type, and its data (docs/messaging.md).
+public enum EventCatalogue {
+    /// The CloudEvents `source` of every Sopz event.
+    public static let source = "/sopz"
+
+    /// `created`, `assigned`, … — the `<event>` of routing key `ticket.<event>`.
+    public static func name(of change: TicketChange) -> String {
+        switch change {
+        case .created: "created"
+        }
+    }
+
+    /// `ticket.<event>`.
+    public static func routingKey(of change: TicketChange) -> String { "ticket." + name(of: change) }
+
+    /// `sopz.ticket.<event>.v1`.
+    public static func cloudEventType(of change: TicketChange) -> String { "sopz.ticket.\(name(of: change)).v1" }
+
+    /// The event's data as external consumers receive it (the CloudEvents `data`).
+    public static func data(of change: TicketChange) -> any Encodable & Sendable {
+        switch change {
+        case .created(let ticket): ticket
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+
+/// The ticket lifecycle's single decision point: pure, so it is tested as a table. Each command's
+/// rules live in a file of their own beside this one.
+public enum TicketRules {
+    /// Decides what `envelope` does to `ticket` (nil when no ticket with that id exists), at `now`.
+    public static func decide(_ envelope: CommandEnvelope, on ticket: Ticket?, now: Date) -> TicketDecision {
+        switch envelope.command {
+        case .create(let newTicket):
+            return CreateTicket.decide(newTicket, envelope: envelope, existing: ticket, now: now)
+        }
+    }
+
+    /// The event an accepted command appends as its `index`-th, numbered `version` on its ticket:
+    /// its id derives from the command's, so a redelivered command gives the same event.
+    static func event(
+        _ envelope: CommandEnvelope, index: Int, version: Int, now: Date, change: TicketChange
+    ) -> TicketEvent {
+        TicketEvent(
+            id: DerivedID.uuid(from: envelope.commandID.rawValue, label: "event-\(index)"),
+            ticketID: envelope.ticketID, version: version, occurredAt: now, actorID: envelope.issuer.id,
+            commandID: envelope.commandID, change: change)
+    }
+}
