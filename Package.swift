@@ -68,6 +68,13 @@ let package = Package(
             path: "Sources/Shared/Contract",
             swiftSettings: swiftSettings
         ),
+        // The ingress's seams: what it needs from the broker and the databases, as protocols.
+        .target(
+            name: "SopzPorts",
+            dependencies: ["SopzDomain", "SopzContract"],
+            path: "Sources/Shared/Ports",
+            swiftSettings: swiftSettings
+        ),
         // Applying commands: a batch judged by the domain's decisions, written by a store.
         .target(
             name: "SopzProcessing",
@@ -96,16 +103,24 @@ let package = Package(
         .target(
             name: "SopzPostgres",
             dependencies: [
-                "SopzDomain", "SopzContract", "SopzProcessing", "SopzRuntime", .logging, .nioPosix, .nioSSL,
-                .postgresNIO, .serviceLifecycle,
+                "SopzDomain", "SopzContract", "SopzPorts", "SopzProcessing", "SopzRuntime", .logging, .nioPosix,
+                .nioSSL, .postgresNIO, .serviceLifecycle,
             ],
             path: "Sources/Shared/Postgres",
+            swiftSettings: swiftSettings
+        ),
+        // In-memory stand-ins for the ports and the command store, shared builders, `eventually`.
+        .target(
+            name: "SopzTestSupport",
+            dependencies: ["SopzDomain", "SopzContract", "SopzPorts", "SopzProcessing"],
+            path: "Sources/Shared/TestSupport",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "Ingress",
             dependencies: [
-                "SopzDomain", "SopzContract", "SopzRuntime", "SopzAMQP", "SopzPostgres", .hummingbird, .httpTypes,
+                "SopzDomain", "SopzContract", "SopzPorts", "SopzRuntime", "SopzAMQP", "SopzPostgres", .hummingbird,
+                .httpTypes,
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
                 .jwtKit, .asyncHTTPClient, .crypto, .logging, .nioCore, .nioSSL, .postgresNIO, .serviceLifecycle,
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -113,6 +128,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Sources/Ingress",
+            resources: [.embedInCode("Resources/openapi.json")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -143,8 +159,8 @@ let package = Package(
         .testTarget(
             name: "UnitTests",
             dependencies: [
-                "SopzDomain", "SopzContract", "SopzProcessing", "SopzRuntime", "SopzAMQP", "SopzPostgres", "Ingress",
-                "Dispatcher", "Notifier", .asyncHTTPClient, .hummingbird, .httpTypes,
+                "SopzDomain", "SopzContract", "SopzPorts", "SopzProcessing", "SopzRuntime", "SopzAMQP", "SopzPostgres",
+                "SopzTestSupport", "Ingress", "Dispatcher", "Notifier", .asyncHTTPClient, .hummingbird, .httpTypes,
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"), .jwtKit, .logging, .nioCore, .postgresNIO,
             ],
@@ -155,8 +171,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "SopzDomain", "SopzContract", "SopzProcessing", "SopzRuntime", "SopzAMQP", "SopzPostgres", "Ingress",
-                "Dispatcher", "Notifier", .hummingbird, .httpTypes,
+                "SopzDomain", "SopzContract", "SopzPorts", "SopzProcessing", "SopzRuntime", "SopzAMQP", "SopzPostgres",
+                "SopzTestSupport", "Ingress", "Dispatcher", "Notifier", .hummingbird, .httpTypes,
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

@@ -1,6 +1,5 @@
 import ServiceLifecycle
 import SopzDomain
-import SopzPostgres
 import SopzProcessing
 import Synchronization
 
@@ -42,10 +41,10 @@ final class CommandBatcher: Service, Sendable {
         self.applyOne = applyOne
     }
 
-    convenience init(store: TicketStore, maxBatch: Int, lanes: Int) {
+    convenience init(applier: CommandApplier, maxBatch: Int, lanes: Int) {
         self.init(
-            maxBatch: maxBatch, lanes: lanes, applyBatch: { try await store.apply(batch: $0) },
-            applyOne: { try await store.apply($0) })
+            maxBatch: maxBatch, lanes: lanes, applyBatch: { try await applier.apply(batch: $0) },
+            applyOne: { try await applier.apply($0) })
     }
 
     var isRunning: Bool { state.withLock { $0.running && !$0.stopping } }

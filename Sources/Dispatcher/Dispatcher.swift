@@ -4,7 +4,9 @@ import PostgresNIO
 import ServiceLifecycle
 import SopzAMQP
 import SopzContract
+import SopzDomain
 import SopzPostgres
+import SopzProcessing
 import SopzRuntime
 
 /// The dispatcher process: consumes commands from RabbitMQ and applies them to PostgreSQL.
@@ -52,15 +54,17 @@ struct DispatcherOptions: Sendable {
 }
 
 /// Composes the dispatcher: database pool, migrations, publisher (dead letters), consumer, the
-/// batcher (group commit) and the consuming service, in start order (they stop in reverse).
+/// batcher (group commit) over the command applier with the ticket rules, and the consuming
+/// service, in start order (they stop in reverse).
 func buildDispatcher(settings: SharedSettings, options: DispatcherOptions, logger: Logger) -> ServiceGroup {
     let client = PostgresClient(configuration: settings.database.clientConfiguration(), backgroundLogger: logger)
     let publisher = AMQPPublisher(configuration: settings.amqp, logger: logger)
     let consumer = AMQPConsumer(
         configuration: settings.amqp, queue: Topology.dispatcherQueue, prefetch: options.prefetch, logger: logger)
     let notifications = CommitNotifications(client: client, logger: logger)
-    let batcher = CommandBatcher(
-        store: TicketStore(client: client, logger: logger), maxBatch: options.maxBatch, lanes: options.batchLanes)
+    // The point where a command becomes a decision: the ticket rules, applied to PostgreSQL.
+    let applier = CommandApplier(store: PostgresCommandStore(client: client, logger: logger), rules: TicketRules.decide)
+    let batcher = CommandBatcher(applier: applier, maxBatch: options.maxBatch, lanes: options.batchLanes)
     var processor = CommandProcessor(apply: batcher.apply, notifications: notifications, logger: logger)
     processor.maxAttempts = options.maxAttempts
     let migrations = MigrationService(client: client, logger: logger)

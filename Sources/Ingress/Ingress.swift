@@ -8,6 +8,7 @@ import PostgresNIO
 import ServiceLifecycle
 import SopzAMQP
 import SopzContract
+import SopzPorts
 import SopzPostgres
 import SopzRuntime
 
@@ -24,12 +25,15 @@ struct Ingress {
     }
 }
 
-/// Everything the HTTP routes need, built once per process (or per test).
+/// Everything the HTTP routes need, built once per process (or per test). The I/O is behind the
+/// protocols of SopzPorts: RabbitMQ and PostgreSQL in production (`IngressCore`), in-memory
+/// stand-ins in the HTTP edge's fast tests.
 struct IngressDependencies: Sendable {
-    let publisher: AMQPPublisher
-    let database: PostgresClient
-    let store: TicketStore
-    let administrators: AdministratorStore
+    let commands: any CommandPublishing
+    let outcomes: any CommandOutcomeReading
+    let tickets: any TicketReading
+    let administrators: any AdministratorDirectory
+    let readiness: [any ReadinessProbe]
     let signIn: AdministratorSignIn
     let waiter: CommandWaiter
     let mint: CommandIDMint
@@ -53,18 +57,16 @@ func buildRouter(_ dependencies: IngressDependencies) -> Router<SopzRequestConte
     router.add(middleware: ProblemMiddleware(logger: dependencies.logger, routes: routes))
     router.add(middleware: CORSMiddleware(allowedOrigins: dependencies.corsOrigins))
     router.add(middleware: BodyLimitMiddleware(maxBodyBytes: dependencies.maxBodyBytes))
-    OperationsRoutes(
-        publisher: dependencies.publisher, database: dependencies.database, metrics: dependencies.metrics,
-        logger: dependencies.logger
-    ).register(on: router)
+    OperationsRoutes(readiness: dependencies.readiness, metrics: dependencies.metrics).register(on: router)
     let api = router.group("api/v1").add(
         middleware: AuthenticationMiddleware(verifier: dependencies.verifier, signIn: dependencies.signIn))
     if let limiter = dependencies.rateLimiter { api.add(middleware: RateLimitMiddleware(limiter: limiter)) }
-    let gateway = CommandGateway(publisher: dependencies.publisher, mint: dependencies.mint)
-    let outcomes = CommandOutcomes(waiter: dependencies.waiter, store: dependencies.store, mint: dependencies.mint)
-    TicketRoutes(gateway: gateway, outcomes: outcomes, store: dependencies.store).register(on: api)
+    let gateway = CommandGateway(publisher: dependencies.commands, mint: dependencies.mint)
+    let outcomes = CommandOutcomes(
+        waiter: dependencies.waiter, outcomes: dependencies.outcomes, mint: dependencies.mint)
+    TicketRoutes(gateway: gateway, outcomes: outcomes, tickets: dependencies.tickets).register(on: api)
     outcomes.register(on: api)
-    AdministratorRoutes(store: dependencies.administrators).register(on: api)
+    AdministratorRoutes(directory: dependencies.administrators).register(on: api)
     routes.record(RouteMethods(router.routes.map { ($0.method, $0.path.description) }))
     return router
 }
@@ -96,6 +98,10 @@ func serverTLSConfiguration(certificateFile: String, keyFile: String) throws -> 
 /// and by the tests, so both run the same composition.
 struct IngressCore {
     let dependencies: IngressDependencies
+    /// The adapters behind the dependencies' protocols.
+    let database: PostgresClient
+    let publisher: AMQPPublisher
+    let store: TicketStore
     let migrations: MigrationService
     /// In start order: database pool, migrations, publisher, LISTEN, waiter, sign-in recorder,
     /// HTTP client.
@@ -108,16 +114,19 @@ struct IngressCore {
         let store = TicketStore(client: database, logger: logger)
         let listener = PostgresListener(
             configuration: shared.database, channel: TicketStore.commandsChannel, logger: logger)
-        let waiter = CommandWaiter(listener: listener, store: store)
+        let waiter = CommandWaiter(notifications: listener.notifications, outcomes: store)
         let httpClient = HTTPClientService(caFile: shared.caFile)
         let keySource = OIDCKeySource(
             issuer: settings.issuer, httpClient: httpClient.client, logger: logger,
             minimumRefreshInterval: settings.keyRefreshInterval)
         let administrators = AdministratorStore(client: database, logger: logger)
-        let signIn = AdministratorSignIn(store: administrators, logger: logger)
+        let signIn = AdministratorSignIn(directory: administrators, logger: logger)
         let dependencies = IngressDependencies(
-            publisher: publisher, database: database, store: store, administrators: administrators,
-            signIn: signIn, waiter: waiter,
+            commands: BrokerCommandPublisher(publisher: publisher), outcomes: store, tickets: store,
+            administrators: administrators,
+            readiness: [
+                BrokerReadiness(publisher: publisher), DatabaseReadiness(client: database, logger: logger),
+            ], signIn: signIn, waiter: waiter,
             mint: CommandIDMint(secret: settings.commandIDSecret),
             verifier: TokenVerifier(
                 keySource: keySource, audience: settings.audience, clockSkew: settings.clockSkew,
@@ -127,7 +136,8 @@ struct IngressCore {
                 ? nil : RateLimiter(perMinute: settings.commandRatePerMinute, burst: settings.commandBurst),
             corsOrigins: settings.corsOrigins, maxBodyBytes: settings.maxBodyBytes, logger: logger)
         return IngressCore(
-            dependencies: dependencies, migrations: migrations,
+            dependencies: dependencies, database: database, publisher: publisher, store: store,
+            migrations: migrations,
             services: [database, migrations, publisher, listener, waiter, signIn, httpClient])
     }
 }

@@ -9,6 +9,17 @@ import Testing
     let client = User(id: "client-1", name: "Ada", roles: [.client])
     let admin = User(id: "admin-1", name: "Bob", roles: [.administrator])
 
+    func context(_ tickets: Ticket...) -> DecisionContext {
+        DecisionContext(now: now, tickets: Dictionary(uniqueKeysWithValues: tickets.map { ($0.id, $0) }))
+    }
+
+    /// The command's events and its ticket, when it was accepted.
+    func accepted(_ decision: TicketDecision) -> (events: [TicketEvent], ticket: Ticket)? {
+        guard case .accept(let accepted) = decision, accepted.tickets.count == 1 else { return nil }
+        #expect(accepted.effects.isEmpty)
+        return (accepted.events, accepted.tickets[0])
+    }
+
     func envelope(_ command: TicketCommand, by issuer: User, commandID: UUID = UUID()) -> CommandEnvelope {
         CommandEnvelope(
             commandID: CommandID(commandID), issuedAt: now, issuer: issuer,
@@ -17,7 +28,7 @@ import Testing
 
     @Test func aClientOpensANewUnassignedTicket() throws {
         let command = envelope(.create(NewTicket(title: "Printer", description: "It jams", category: "hw")), by: client)
-        guard case .accept(let events, let ticket) = TicketRules.decide(command, on: nil, now: now) else {
+        guard let (events, ticket) = accepted(TicketRules.decide(command, in: context())) else {
             Issue.record("expected the ticket to be created")
             return
         }
@@ -36,24 +47,24 @@ import Testing
     @Test func eventIDsAreStableAcrossRedeliveries() {
         let id = UUID()
         let command = envelope(.create(NewTicket(title: "A", description: "B")), by: client, commandID: id)
-        let first = TicketRules.decide(command, on: nil, now: now)
-        let second = TicketRules.decide(command, on: nil, now: now)
+        let first = TicketRules.decide(command, in: context())
+        let second = TicketRules.decide(command, in: context())
         #expect(first == second)
     }
 
     @Test func onlyClientsOpenTickets() {
         let command = envelope(.create(NewTicket(title: "A", description: "B")), by: admin)
         #expect(
-            TicketRules.decide(command, on: nil, now: now) == .reject(.init(.forbidden, "only clients open tickets")))
+            TicketRules.decide(command, in: context()) == .reject(.init(.forbidden, "only clients open tickets")))
     }
 
     @Test func anExistingTicketIsAConflict() throws {
         let command = envelope(.create(NewTicket(title: "A", description: "B")), by: client)
-        guard case .accept(_, let ticket) = TicketRules.decide(command, on: nil, now: now) else {
+        guard let (_, ticket) = accepted(TicketRules.decide(command, in: context())) else {
             Issue.record("expected acceptance")
             return
         }
-        guard case .reject(let rejection) = TicketRules.decide(command, on: ticket, now: now) else {
+        guard case .reject(let rejection) = TicketRules.decide(command, in: context(ticket)) else {
             Issue.record("expected a conflict")
             return
         }
@@ -62,7 +73,7 @@ import Testing
 
     @Test func invalidInputIsRejectedEvenWhenItCrossedTheBroker() {
         let command = envelope(.create(NewTicket(title: " ", description: "")), by: client)
-        guard case .reject(let rejection) = TicketRules.decide(command, on: nil, now: now) else {
+        guard case .reject(let rejection) = TicketRules.decide(command, in: context()) else {
             Issue.record("expected a rejection")
             return
         }

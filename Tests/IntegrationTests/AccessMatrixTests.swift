@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import SopzDomain
+import SopzTestSupport
 import Testing
 
 @testable import Ingress

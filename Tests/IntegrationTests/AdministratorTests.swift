@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import PostgresNIO
+import SopzTestSupport
 import Testing
 
 @testable import Ingress

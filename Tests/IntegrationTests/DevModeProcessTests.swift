@@ -5,6 +5,7 @@ import NIOFoundationCompat
 import NIOHTTP1
 import NIOSSL
 import SopzRuntime
+import SopzTestSupport
 import Testing
 
 extension Integration {

@@ -2,9 +2,11 @@ import Foundation
 import SopzDomain
 import SopzAMQP
 import SopzContract
+import SopzPorts
 import SopzPostgres
 import SopzProcessing
 import SopzRuntime
+import SopzTestSupport
 import Testing
 
 @testable import Dispatcher
@@ -85,13 +87,12 @@ extension Integration {
                     issuer: User(id: "other-\(UUID())", name: "O", roles: [.client]), ticketID: first.ticketID)
                 let invalid = envelope(title: " ")
                 let early = envelope()
-                let outcomes = try await system.store.apply(batch: [first, first, takeover, invalid, early]) {
-                    envelope, ticket, now in
-                    envelope == early
-                        ? .retryLater(reason: "not yet") : TicketRules.decide(envelope, on: ticket, now: now)
+                let rules = system.applier { envelope, context in
+                    envelope == early ? .retryLater(reason: "not yet") : TicketRules.decide(envelope, in: context)
                 }
+                let outcomes = try await rules.apply(batch: [first, first, takeover, invalid, early])
                 #expect(outcomes.count == 5)
-                guard case .applied(let ticket) = outcomes[0] else { throw TimedOut(description: "\(outcomes[0])") }
+                guard case .applied(let ticket?) = outcomes[0] else { throw TimedOut(description: "\(outcomes[0])") }
                 #expect(ticket.id == first.ticketID)
                 #expect(outcomes[1] == .duplicate)
                 guard case .rejected(let conflict) = outcomes[2], case .rejected(let bad) = outcomes[3] else {
@@ -109,7 +110,7 @@ extension Integration {
                 let late = envelope(
                     issuer: User(id: "late-\(UUID())", name: "L", roles: [.client]), ticketID: first.ticketID)
                 let fresh = envelope()
-                let second = try await system.store.apply(batch: [late, fresh, first])
+                let second = try await system.applier().apply(batch: [late, fresh, first])
                 guard case .rejected(let lateConflict) = second[0], case .applied = second[1] else {
                     throw TimedOut(description: "\(second)")
                 }
@@ -124,16 +125,19 @@ extension Integration {
             try await TestSystem.run(dispatcher: false) { (system: TestSystem) async throws in
                 let good = envelope()
                 let broken = envelope()
-                let decide: @Sendable (CommandEnvelope, Ticket?, Date) -> TicketDecision = { envelope, ticket, now in
-                    let decision = TicketRules.decide(envelope, on: ticket, now: now)
-                    guard envelope == broken, case .accept(let events, let ticket) = decision else { return decision }
+                let applier = system.applier { envelope, context in
+                    let decision = TicketRules.decide(envelope, in: context)
+                    guard envelope == broken, case .accept(var accepted) = decision else { return decision }
                     // An event numbered like one already stored: the event store refuses it.
-                    let clash = TicketEvent(
-                        id: events[0].id, ticketID: good.ticketID, version: 1, occurredAt: now,
-                        actorID: "x", commandID: broken.commandID, change: events[0].change)
-                    return .accept(events: [clash], ticket: ticket)
+                    let event = accepted.events[0]
+                    accepted.events = [
+                        TicketEvent(
+                            id: event.id, ticketID: good.ticketID, version: 1, occurredAt: context.now,
+                            actorID: "x", commandID: broken.commandID, change: event.change)
+                    ]
+                    return .accept(accepted)
                 }
-                let outcomes = try? await system.store.apply(batch: [good, broken], decide: decide)
+                let outcomes = try? await applier.apply(batch: [good, broken])
                 #expect(outcomes == nil, "the batch must fail")
                 #expect(try await system.ticketCount(good.ticketID) == 0)
                 #expect(try await system.store.command(good.commandID) == nil)

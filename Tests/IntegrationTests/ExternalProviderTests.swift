@@ -9,6 +9,7 @@ import NIOSSL
 import SopzAMQP
 import SopzContract
 import SopzRuntime
+import SopzTestSupport
 import Testing
 
 extension Integration {

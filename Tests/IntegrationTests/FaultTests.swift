@@ -7,8 +7,10 @@ import ServiceLifecycle
 import SopzDomain
 import SopzAMQP
 import SopzContract
+import SopzPorts
 import SopzPostgres
 import SopzRuntime
+import SopzTestSupport
 import Testing
 
 @testable import Dispatcher

@@ -7,6 +7,7 @@ import JWTKit
 import NIOCore
 import NIOFoundationCompat
 import NIOSSL
+import SopzTestSupport
 import Testing
 
 @testable import Ingress

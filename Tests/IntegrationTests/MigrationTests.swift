@@ -2,6 +2,7 @@ import Foundation
 import PostgresNIO
 @testable import SopzPostgres
 import SopzRuntime
+import SopzTestSupport
 import Testing
 
 extension Integration {

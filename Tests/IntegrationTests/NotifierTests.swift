@@ -6,6 +6,7 @@ import SopzAMQP
 import SopzContract
 import SopzPostgres
 import SopzRuntime
+import SopzTestSupport
 import Testing
 
 @testable import Ingress

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import SopzAMQP
 import SopzDomain
+import SopzTestSupport
 import Testing
 
 @testable import Ingress
@@ -143,6 +144,8 @@ extension Integration {
                         }
                     }
                 }
+                let keySource = try #require(system.dependencies.verifier.keySource as? OIDCKeySource)
+                #expect(keySource.fetchCount == 1)
             }
         }
 

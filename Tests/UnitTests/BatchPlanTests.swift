@@ -1,5 +1,6 @@
 import Foundation
 import SopzDomain
+import SopzTestSupport
 import Testing
 
 @testable import SopzProcessing
@@ -11,25 +12,23 @@ struct BatchPlanTests {
     static let client = User(id: "c", name: "C", roles: [.client])
 
     static func create(ticket: TicketID = TicketID(UUID()), title: String = "Printer jams") -> CommandEnvelope {
-        CommandEnvelope(
-            commandID: CommandID(UUID()), issuedAt: now, issuer: client, ticketID: ticket,
-            command: .create(NewTicket(title: title, description: "It jams")))
+        Samples.create(title: title, ticketID: ticket, at: now)
     }
 
     static func plan(
         _ envelopes: [CommandEnvelope], recorded: [CommandEnvelope]? = nil, current: [Ticket] = []
     ) -> BatchPlan {
-        BatchPlan(
-            envelopes, recorded: Set((recorded ?? envelopes).map(\.commandID)),
-            current: Dictionary(uniqueKeysWithValues: current.map { ($0.id, $0) }), now: now,
-            decide: TicketRules.decide)
+        let locked = LockedState(
+            recorded: Set((recorded ?? envelopes).map(\.commandID)),
+            tickets: Dictionary(uniqueKeysWithValues: current.map { ($0.id, $0) }))
+        return BatchPlan(envelopes, locked: locked, now: now, rules: TicketRules.decide)
     }
 
     @Test func laterCommandsSeeWhatEarlierOnesDid() {
         let first = Self.create()
         let again = Self.create(ticket: first.ticketID, title: "Takeover")
         let plan = Self.plan([first, again])
-        guard case .applied(let ticket) = plan.outcomes[0], case .rejected(let rejection) = plan.outcomes[1] else {
+        guard case .applied(let ticket?) = plan.outcomes[0], case .rejected(let rejection) = plan.outcomes[1] else {
             Issue.record("unexpected outcomes \(plan.outcomes)")
             return
         }
@@ -41,9 +40,7 @@ struct BatchPlanTests {
     }
 
     @Test func storedTicketsAreJudgedAsStored() {
-        let stored = Ticket(
-            id: TicketID(UUID()), ownerID: "someone", ownerName: "S", title: "Mine", description: "d", category: nil,
-            refund: nil, status: .new, assigneeID: nil, createdAt: Self.now, updatedAt: Self.now, version: 1)
+        let stored = Samples.ticket(owner: Samples.otherClient)
         let plan = Self.plan([Self.create(ticket: stored.id)], current: [stored])
         #expect(plan.outcomes.map(\.code) == ["rejected"])
         #expect(plan.tickets.isEmpty)
@@ -62,8 +59,8 @@ struct BatchPlanTests {
     @Test func aCommandToRetryHasItsRecordWithdrawn() {
         let early = Self.create()
         let plan = BatchPlan(
-            [early], recorded: [early.commandID], current: [:], now: Self.now,
-            decide: { _, _, _ in .retryLater(reason: "not yet") })
+            [early], locked: LockedState(recorded: [early.commandID], tickets: [:]), now: Self.now,
+            rules: { _, _ in .retryLater(reason: "not yet") })
         #expect(plan.outcomes == [.retryLater(reason: "not yet")])
         #expect(plan.withdrawn == [early.commandID])
     }

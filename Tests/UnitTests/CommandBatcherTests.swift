@@ -2,6 +2,7 @@ import Foundation
 import SopzDomain
 import SopzProcessing
 import SopzRuntime
+import SopzTestSupport
 import Synchronization
 import Testing
 
@@ -15,27 +16,9 @@ import Testing
         let singles = Mutex<[CommandID]>([])
     }
 
-    static func envelope() -> CommandEnvelope {
-        let id = CommandID(UUID())
-        return CommandEnvelope(
-            commandID: id, issuedAt: Date(), issuer: User(id: "c", name: "C", roles: [.client]),
-            ticketID: TicketID(UUID()), command: .create(NewTicket(title: "t", description: "d")))
-    }
+    static func envelope() -> CommandEnvelope { Samples.create() }
 
-    static let sample = Ticket(
-        id: TicketID(UUID()), ownerID: "c", ownerName: "C", title: "t", description: "d", category: nil, refund: nil,
-        status: .new, assigneeID: nil, createdAt: Date(), updatedAt: Date(), version: 1)
-
-    /// Waits (yielding, at most 10 s) until `condition` holds.
-    func eventually(_ what: String, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw TimedOut(what: what) }
-            await Task.yield()
-        }
-    }
-
-    struct TimedOut: Error { let what: String }
+    static let sample = Samples.ticket()
 
     /// Runs `batcher` as a service while `body` runs.
     func running(_ batcher: CommandBatcher, _ body: @Sendable () async throws -> Void) async throws {
@@ -96,22 +79,56 @@ import Testing
         #expect(Set(recorder.singles.withLock { $0 }) == Set(envelopes.map(\.commandID)))
     }
 
+    /// A batcher whose batch and single paths each record what they were given and answer
+    /// differently, so a test can tell which one ran.
+    static func recording(
+        _ recorder: Recorder, maxBatch: Int, batchOutcomes: @escaping @Sendable (Int) -> [ApplyOutcome]
+    ) -> CommandBatcher {
+        CommandBatcher(
+            maxBatch: maxBatch, lanes: 1,
+            applyBatch: { batch in
+                recorder.batches.withLock { $0.append(batch.map(\.commandID)) }
+                return batchOutcomes(batch.count)
+            },
+            applyOne: { envelope in
+                recorder.singles.withLock { $0.append(envelope.commandID) }
+                return .rejected(.init(.conflict, "alone"))
+            })
+    }
+
     @Test func withoutItsLanesOrBatchingEveryCommandIsAppliedAlone() async throws {
-        for batcher in [
-            CommandBatcher(maxBatch: 32, lanes: 1, applyBatch: { _ in [] }, applyOne: { _ in .duplicate }),
-            CommandBatcher(maxBatch: 1, lanes: 1, applyBatch: { _ in [] }, applyOne: { _ in .duplicate }),
-        ] {
-            // Not running (or batches of one): straight to the single apply.
-            #expect(try await batcher.apply(Self.envelope()) == .duplicate)
+        for maxBatch in [32, 1] {
+            // Not running (32) or batches of one (1): straight to the single apply.
+            let recorder = Recorder()
+            let batcher = Self.recording(recorder, maxBatch: maxBatch) { Array(repeating: .duplicate, count: $0) }
+            let envelope = Self.envelope()
+            #expect(try await batcher.apply(envelope) == .rejected(.init(.conflict, "alone")))
+            #expect(recorder.batches.withLock { $0 }.isEmpty)
+            #expect(recorder.singles.withLock { $0 } == [envelope.commandID])
         }
     }
 
     @Test func aBatchAnsweringTheWrongNumberOfOutcomesFallsBackToSingles() async throws {
-        let batcher = CommandBatcher(
-            maxBatch: 8, lanes: 1, applyBatch: { _ in [] }, applyOne: { _ in .rejected(.init(.conflict, "x")) })
+        let recorder = Recorder()
+        let batcher = Self.recording(recorder, maxBatch: 8) { _ in [] }
+        let envelope = Self.envelope()
         try await running(batcher) {
-            let outcome = try await batcher.apply(Self.envelope())
-            #expect(outcome == .rejected(.init(.conflict, "x")))
+            let outcome = try await batcher.apply(envelope)
+            #expect(outcome == .rejected(.init(.conflict, "alone")))
         }
+        #expect(recorder.batches.withLock { $0 } == [[envelope.commandID]])
+        #expect(recorder.singles.withLock { $0 } == [envelope.commandID])
+    }
+
+    @Test func aRunningBatcherAppliesThroughTheBatchPath() async throws {
+        let recorder = Recorder()
+        let batcher = Self.recording(recorder, maxBatch: 8) { Array(repeating: .duplicate, count: $0) }
+        let envelope = Self.envelope()
+        try await running(batcher) {
+            let outcome = try await batcher.apply(envelope)
+            #expect(outcome == .duplicate)
+        }
+        #expect(recorder.batches.withLock { $0 } == [[envelope.commandID]])
+        #expect(recorder.singles.withLock { $0 }.isEmpty)
     }
 }

@@ -26,8 +26,8 @@ import Testing
         return jwk
     }
 
-    static func keySet(_ keys: [[String: String]]) async throws -> OIDCKeySource.KeySet {
-        try await OIDCKeySource.KeySet(jwks: JSONSerialization.data(withJSONObject: ["keys": keys]))
+    static func keySet(_ keys: [[String: String]]) async throws -> IssuerKeySet {
+        try await IssuerKeySet(jwks: JSONSerialization.data(withJSONObject: ["keys": keys]))
     }
 
     @Test func oneKeyOfAnAlgorithmServesTokensWithoutKid() async throws {

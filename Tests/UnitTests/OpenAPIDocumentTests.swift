@@ -1,7 +1,10 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdTesting
 import Logging
+import NIOFoundationCompat
+import SopzDomain
 import Testing
 
 @testable import Ingress
@@ -49,5 +52,34 @@ import Testing
             let operation = try #require(paths[path]?[endpoint.method.rawValue.lowercased()], "\(endpoint)")
             #expect(operation["x-roles"] as? [String] == endpoint.roles.sorted().map(\.rawValue), "\(endpoint)")
         }
+    }
+}
+
+@Suite struct OpenAPIResourceTests {
+    static let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../Sources/Ingress/Resources/openapi.json")
+
+    @Test func theFileIsServedAsItIs() async throws {
+        let ingress = try await InMemoryIngress.make()
+        let expected = try Data(contentsOf: Self.file)
+        try await ingress.test { client in
+            let response = try await client.execute(uri: "/openapi.json", method: .get, body: nil)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "application/json")
+            #expect(Data(buffer: response.body) == expected)
+        }
+    }
+
+    /// The strict reader's field lists are the types' coding keys, and the document lists the same.
+    @Test func theBodyFieldsAreTheTypesAndTheDocuments() throws {
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])
+        let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        func properties(_ name: String) -> Set<String> {
+            Set(((schemas[name] as? [String: Any])?["properties"] as? [String: Any])?.keys.map { $0 } ?? [])
+        }
+        #expect(TicketRoutes.createFields[""] == properties("NewTicket"))
+        #expect(TicketRoutes.createFields["refund"] == properties("Refund"))
+        #expect(NewTicket.fieldNames == ["title", "description", "category", "refund"])
     }
 }

@@ -1,6 +1,7 @@
 import Logging
 import ServiceLifecycle
 import SopzDomain
+import SopzPorts
 import SopzPostgres
 import Synchronization
 
@@ -16,14 +17,14 @@ final class AdministratorSignIn: Service, Sendable {
         var queued = Set<String>()
     }
 
-    private let store: AdministratorStore
+    private let directory: any AdministratorDirectory
     private let logger: Logger
     private let state = Mutex(State())
     private let arrivals: AsyncStream<User>
     private let arrival: AsyncStream<User>.Continuation
 
-    init(store: AdministratorStore, logger: Logger) {
-        self.store = store
+    init(directory: any AdministratorDirectory, logger: Logger) {
+        self.directory = directory
         self.logger = logger
         // Unbounded, but each administrator is queued at most once at a time.
         (arrivals, arrival) = AsyncStream.makeStream(of: User.self)
@@ -46,7 +47,7 @@ final class AdministratorSignIn: Service, Sendable {
             let key = Self.key(user)
             var recorded = false
             do {
-                try await store.register(user)
+                try await directory.register(user)
                 recorded = true
             } catch {
                 logger.warning(

@@ -12,80 +12,15 @@ import Synchronization
 /// → `jwks_uri` over HTTPS (certificate verified), cached, and refreshed on a schedule or when
 /// a token names an unknown `kid` — at most once per `minimumRefreshInterval`, so a flood of
 /// made-up `kid`s cannot hammer the issuer.
-final class OIDCKeySource: Sendable {
-    /// The verification keys: by `kid`, and for tokens that name none, the issuer's only key of
-    /// each algorithm.
-    struct KeySet: Sendable {
-        /// Every key that has a `kid`. (The collection alone would verify a token with an unknown
-        /// `kid` against its first key, hiding that the issuer has rotated: check `kids` first.)
-        let collection: JWTKeyCollection
-        let kids: Set<String>
-        /// How many keys the issuer publishes per algorithm (`RS256`, `ES256`).
-        let countByAlgorithm: [String: Int]
-        /// Per algorithm with exactly one key, a collection holding only that key (as its
-        /// default). OpenID Connect Core §10.1 lets a token omit `kid` when the key set leaves
-        /// no doubt which key signed it; with several keys of its algorithm there is doubt.
-        let soleKeyByAlgorithm: [String: JWTKeyCollection]
-
-        /// Builds the set from a JWKS document, keeping only RS256 and ES256 (P-256) signing keys:
-        /// a key of another type, use or algorithm — or one jwt-kit cannot read — is skipped, so a
-        /// token can never be checked with an algorithm we did not choose, and an encryption key
-        /// beside the signing keys (Keycloak publishes one) does not spoil the set. Throws when
-        /// no usable key is left.
-        init(jwks json: Data) async throws {
-            struct Document: Decodable { let keys: [Entry] }
-            struct Entry: Decodable {
-                let key: JWK?
-                let use: String?
-                init(from decoder: any Decoder) throws {
-                    key = try? JWK(from: decoder)
-                    use = try? decoder.container(keyedBy: Use.self).decodeIfPresent(String.self, forKey: .use)
-                }
-                enum Use: CodingKey { case use }
-            }
-            let collection = JWTKeyCollection()
-            var kids = Set<String>()
-            var byAlgorithm: [String: [JWK]] = [:]
-            for entry in try JSONDecoder().decode(Document.self, from: json).keys where entry.use ?? "sig" == "sig" {
-                guard var key = entry.key else { continue }
-                switch key.keyType {
-                case .rsa where key.algorithm == nil || key.algorithm == .rs256:
-                    key.algorithm = .rs256
-                case .ecdsa where (key.algorithm == nil || key.algorithm == .es256) && key.curve == .ecdsa(.p256):
-                    key.algorithm = .es256
-                default:
-                    continue
-                }
-                guard let algorithm = key.algorithm?.rawValue else { continue }
-                byAlgorithm[algorithm, default: []].append(key)
-                if let kid = key.keyIdentifier {
-                    _ = try await collection.add(jwk: key, isDefault: false)
-                    kids.insert(kid.string)
-                }
-            }
-            guard !byAlgorithm.isEmpty else {
-                throw OIDCError("the issuer publishes no RS256 or ES256 signing key")
-            }
-            var sole: [String: JWTKeyCollection] = [:]
-            for (algorithm, keys) in byAlgorithm where keys.count == 1 {
-                var key = keys[0]
-                // jwt-kit files keys by kid; a key published without one gets a local name.
-                key.keyIdentifier = key.keyIdentifier ?? JWKIdentifier(string: "sole-\(algorithm)")
-                sole[algorithm] = try await JWTKeyCollection().add(jwk: key, isDefault: true)
-            }
-            self.collection = collection
-            self.kids = kids
-            countByAlgorithm = byAlgorithm.mapValues(\.count)
-            soleKeyByAlgorithm = sole
-        }
-    }
-
+final class OIDCKeySource: SigningKeySource {
     private struct Cache {
-        var keys: KeySet?
+        var keys: IssuerKeySet?
         var fetchedAt: ContinuousClock.Instant?
         var lastAttempt: ContinuousClock.Instant?
         /// The fetch under way; concurrent callers join it instead of starting their own.
-        var inFlight: Task<KeySet, any Error>?
+        var inFlight: Task<IssuerKeySet, any Error>?
+        /// Fetches started since the process began.
+        var fetches = 0
     }
 
     let issuer: String
@@ -106,8 +41,11 @@ final class OIDCKeySource: Sendable {
         self.minimumRefreshInterval = minimumRefreshInterval
     }
 
+    /// How many times the keys were fetched from the issuer.
+    var fetchCount: Int { cache.withLock { $0.fetches } }
+
     /// The cached keys, fetched first if there are none or they are older than the schedule.
-    func keys() async throws -> KeySet {
+    func keys() async throws -> IssuerKeySet {
         let (cached, fetchedAt) = cache.withLock { ($0.keys, $0.fetchedAt) }
         if let cached, let fetchedAt, ContinuousClock.now - fetchedAt < refreshInterval { return cached }
         do {
@@ -121,7 +59,7 @@ final class OIDCKeySource: Sendable {
 
     /// Fetches the keys again (for an unknown `kid`) unless that was done very recently;
     /// nil when rate-limited.
-    func refresh() async throws -> KeySet? {
+    func refresh() async throws -> IssuerKeySet? {
         let allowed = cache.withLock { cache -> Bool in
             if cache.inFlight != nil { return true }
             if let last = cache.lastAttempt, ContinuousClock.now - last < minimumRefreshInterval { return false }
@@ -131,10 +69,11 @@ final class OIDCKeySource: Sendable {
         return try await sharedFetch()
     }
 
-    private func sharedFetch() async throws -> KeySet {
+    private func sharedFetch() async throws -> IssuerKeySet {
         let task = cache.withLock { cache in
             if let running = cache.inFlight { return running }
             cache.lastAttempt = .now
+            cache.fetches += 1
             // Unstructured on purpose: the fetch belongs to all waiting requests, not to the
             // first one (whose cancellation must not fail the others).
             let running = Task { try await self.fetch() }
@@ -161,7 +100,7 @@ final class OIDCKeySource: Sendable {
         let jwks_uri: String
     }
 
-    private func fetch() async throws -> KeySet {
+    private func fetch() async throws -> IssuerKeySet {
         let discovery = try await getJSON(Discovery.self, from: issuer + "/.well-known/openid-configuration")
         guard discovery.issuer == issuer else {
             throw OIDCError("discovery names issuer \(discovery.issuer), expected \(issuer)")
@@ -169,7 +108,7 @@ final class OIDCKeySource: Sendable {
         guard discovery.jwks_uri.lowercased().hasPrefix("https://") else {
             throw OIDCError("jwks_uri must be https")
         }
-        return try await KeySet(jwks: getData(from: discovery.jwks_uri))
+        return try await IssuerKeySet(jwks: getData(from: discovery.jwks_uri))
     }
 
     private func getJSON<T: Decodable>(_ type: T.Type, from url: String) async throws -> T {

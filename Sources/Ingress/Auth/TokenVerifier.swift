@@ -13,7 +13,7 @@ import Synchronization
 /// configured audience (or, only when `acceptsAuthorizedParty` is set, `azp` is it); `exp` and
 /// `nbf` hold within `clockSkew`; at least one Sopz role.
 struct TokenVerifier: Sendable {
-    let keySource: OIDCKeySource
+    let keySource: any SigningKeySource
     let audience: String
     let clockSkew: TimeInterval
     /// `SOPZ_OIDC_ACCEPT_AZP`: also accept a token whose `aud` lacks the audience when its `azp`
@@ -68,7 +68,7 @@ struct TokenVerifier: Sendable {
     }
 
     private func verifySignature(_ token: String, alg: String, kid: String?) async throws -> AccessTokenClaims {
-        var keys: OIDCKeySource.KeySet
+        var keys: IssuerKeySet
         do {
             keys = try await keySource.keys()
         } catch {
@@ -93,9 +93,9 @@ struct TokenVerifier: Sendable {
     /// fails, the issuer may have replaced its key: the keys are refetched (rate-limited) and
     /// the token tried once more.
     private func verifyWithSoleKey(
-        _ token: String, alg: String, keys: OIDCKeySource.KeySet
+        _ token: String, alg: String, keys: IssuerKeySet
     ) async throws -> AccessTokenClaims {
-        func attempt(_ keys: OIDCKeySource.KeySet) async throws -> AccessTokenClaims? {
+        func attempt(_ keys: IssuerKeySet) async throws -> AccessTokenClaims? {
             guard let sole = keys.soleKeyByAlgorithm[alg] else {
                 let several = (keys.countByAlgorithm[alg] ?? 0) > 1
                 throw Problem.unauthorized(

@@ -2,10 +2,11 @@ import Foundation
 import SopzDomain
 import SopzAMQP
 import SopzContract
+import SopzPorts
 
-/// Stamps a command with its id, issuer and time, and hands it to RabbitMQ.
+/// Stamps a command with its id, issuer and time, and hands it to the broker.
 struct CommandGateway: Sendable {
-    let publisher: AMQPPublisher
+    let publisher: any CommandPublishing
     let mint: CommandIDMint
 
     /// The command as it will travel: its id (the same for a repeated `Idempotency-Key`), issuer,
@@ -23,14 +24,8 @@ struct CommandGateway: Sendable {
     /// Returns only after the broker confirmed the command (durable in a quorum queue);
     /// otherwise throws a 503 problem.
     func publish(_ envelope: CommandEnvelope) async throws {
-        let command = envelope.command
-        let commandID = envelope.commandID
-        let message = OutgoingMessage(
-            exchange: Topology.commandsExchange, routingKey: command.type,
-            body: Array(try JSONCoding.encoder().encode(envelope)), messageID: commandID.description,
-            type: command.type, timestamp: envelope.issuedAt)
         do {
-            try await publisher.publish(message)
+            try await publisher.publish(envelope)
         } catch {
             throw Problem.unavailable("the command could not be queued; nothing was accepted, try again")
         }

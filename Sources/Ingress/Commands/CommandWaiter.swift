@@ -1,6 +1,7 @@
 import Foundation
 import ServiceLifecycle
 import SopzDomain
+import SopzPorts
 import SopzPostgres
 import SopzRuntime
 import Synchronization
@@ -21,18 +22,20 @@ final class CommandWaiter: Service, Sendable {
         case settled(FinishedCommand?)
     }
 
-    private let listener: PostgresListener
-    private let store: TicketStore
+    private let notifications: AsyncStream<String>
+    private let outcomes: any CommandOutcomeReading
     private let slots = Mutex<[CommandID: [UUID: Slot]]>([:])
 
-    init(listener: PostgresListener, store: TicketStore) {
-        self.listener = listener
-        self.store = store
+    /// `notifications` are the payloads of `NOTIFY sopz_commands` (`PostgresListener`), with
+    /// `PostgresListener.resync` after a reconnect.
+    init(notifications: AsyncStream<String>, outcomes: any CommandOutcomeReading) {
+        self.notifications = notifications
+        self.outcomes = outcomes
     }
 
     func run() async throws {
         await withDiscardingTaskGroup { group in
-            for await payload in listener.notifications.cancelOnGracefulShutdown() {
+            for await payload in notifications.cancelOnGracefulShutdown() {
                 let ids: [CommandID]
                 if payload == PostgresListener.resync {
                     ids = slots.withLock { Array($0.keys) }  // notifications may have been missed
@@ -72,11 +75,11 @@ final class CommandWaiter: Service, Sendable {
             return outcome
         }
         if let outcome { return outcome }
-        return try? await withDeadline(lastLook) { [store] in try await store.finishedCommands([id])[id] }
+        return try? await withDeadline(lastLook) { [outcomes] in try await outcomes.finishedCommands([id])[id] }
     }
 
     private func deliverOutcomes(of ids: [CommandID]) async {
-        guard let finished = try? await store.finishedCommands(ids) else { return }  // the deadline reads again
+        guard let finished = try? await outcomes.finishedCommands(ids) else { return }  // the deadline reads again
         for (id, outcome) in finished {
             let tokens = slots.withLock { $0[id].map { Array($0.keys) } ?? [] }
             for token in tokens { settle(id, token, with: outcome) }

@@ -75,6 +75,9 @@ struct DevIssuer: Sendable {
             realmAccess: .init(roles: user.roles.map(\.rawValue).sorted()), resourceAccess: nil)
     }
 
+    /// The JWKS the issuer publishes: the current key and the one before it.
+    var publishedKeys: JWKS { JWKS(keys: keys.published) }
+
     // MARK: HTTP
 
     func router() -> Router<BasicRequestContext> {
@@ -89,7 +92,7 @@ struct DevIssuer: Sendable {
             ])
         }
         realm.get("protocol/openid-connect/certs") { _, _ in
-            try jsonResponse(JWKS(keys: keys.published))
+            try jsonResponse(publishedKeys)
         }
         realm.post("protocol/openid-connect/token") { request, context in
             try await tokenResponse(request, context: context)

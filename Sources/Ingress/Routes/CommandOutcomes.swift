@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import SopzDomain
 import SopzContract
+import SopzPorts
 import SopzPostgres
 import SopzRuntime
 
@@ -9,7 +10,7 @@ import SopzRuntime
 /// rejected (with the problem) — after submitting it, or later at `/api/v1/commands/{id}`.
 struct CommandOutcomes: Sendable {
     let waiter: CommandWaiter
-    let store: TicketStore
+    let outcomes: any CommandOutcomeReading
     let mint: CommandIDMint
 
     struct Accepted: Encodable {
@@ -67,7 +68,7 @@ struct CommandOutcomes: Sendable {
 
     /// The command's record, or nil if there is none or PostgreSQL did not answer in time.
     private func recordedCommand(_ id: CommandID) async -> FinishedCommand? {
-        try? await withDeadline(Self.keyLookupTimeout) { [store] in try await store.finishedCommands([id])[id] }
+        try? await withDeadline(Self.keyLookupTimeout) { [outcomes] in try await outcomes.finishedCommands([id])[id] }
     }
 
     /// The answer to a request that waited (`Prefer: wait`) for its finished command.
@@ -97,7 +98,7 @@ struct CommandOutcomes: Sendable {
             throw Problem.notFound("the command")
         }
         let finished = try await Problem.unavailableUnless(reading: "command outcomes") {
-            try await store.finishedCommands([id])[id]
+            try await outcomes.finishedCommands([id])[id]
         }
         guard let finished else {
             // Not applied yet: it is "accepted" only if it was minted for this caller.

@@ -1,16 +1,12 @@
 import Hummingbird
-import Logging
 import NIOCore
-import PostgresNIO
-import SopzAMQP
-import SopzRuntime
+import SopzPorts
 
 /// Outside `/api/v1`: liveness, readiness, Prometheus metrics and the OpenAPI document.
 struct OperationsRoutes: Sendable {
-    let publisher: AMQPPublisher
-    let database: PostgresClient
+    /// `broker` (commands can be accepted) and `database` (reads work).
+    let readiness: [any ReadinessProbe]
     let metrics: HTTPMetrics
-    let logger: Logger
 
     func register(on router: Router<SopzRequestContext>) {
         router.get("healthz") { _, _ in try jsonResponse(["status": "ok"]) }
@@ -23,19 +19,14 @@ struct OperationsRoutes: Sendable {
         router.get("openapi.json") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json", .cacheControl: "max-age=300"],
-                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+                body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes)))
         }
     }
 
-    /// 200 when both RabbitMQ (commands can be accepted) and PostgreSQL (reads work) answer.
+    /// 200 when every probe answers, else 503; the body says which is up.
     @Sendable func ready(_ request: Request, context: SopzRequestContext) async throws -> Response {
-        let broker = publisher.isConnected
-        let databaseReachable =
-            (try? await withDeadline(.seconds(2)) { [database, logger] in
-                try await database.query("SELECT 1", logger: logger)
-                return true
-            }) ?? false
-        let body = ["broker": broker ? "up" : "down", "database": databaseReachable ? "up" : "down"]
-        return try jsonResponse(body, status: broker && databaseReachable ? .ok : .serviceUnavailable)
+        var body: [String: String] = [:]
+        for probe in readiness { body[probe.name] = await probe.isReady() ? "up" : "down" }
+        return try jsonResponse(body, status: body.values.allSatisfy { $0 == "up" } ? .ok : .serviceUnavailable)
     }
 }

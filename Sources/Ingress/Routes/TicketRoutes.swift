@@ -1,17 +1,16 @@
 import Hummingbird
 import SopzDomain
+import SopzPorts
 import SopzPostgres
 
 /// `/api/v1/tickets…`: commands go to RabbitMQ through the gateway; reads come from PostgreSQL.
 struct TicketRoutes: Sendable {
     let gateway: CommandGateway
     let outcomes: CommandOutcomes
-    let store: TicketStore
+    let tickets: any TicketReading
 
-    static let createFields: [String: Set<String>] = [
-        "": ["title", "description", "category", "refund"],
-        "refund": ["orderId", "amount", "currency"],
-    ]
+    /// The fields a create body may have, at the top and in `refund`: the types' own coding keys.
+    static let createFields: [String: Set<String>] = ["": NewTicket.fieldNames, "refund": RefundRequest.fieldNames]
 
     func register(on api: RouterGroup<SopzRequestContext>) {
         api.on(AccessMatrix.createTicket, use: create)
@@ -37,7 +36,7 @@ struct TicketRoutes: Sendable {
         guard let id = context.parameters.get("id").flatMap(TicketID.init) else {
             throw Problem.notFound("the ticket")
         }
-        let ticket = try await Problem.unavailableUnless(reading: "tickets") { try await store.ticket(id) }
+        let ticket = try await Problem.unavailableUnless(reading: "tickets") { try await tickets.ticket(id) }
         guard let ticket, ticket.isVisible(to: user) else { throw Problem.notFound("the ticket") }
         return try jsonResponse(ticket)
     }

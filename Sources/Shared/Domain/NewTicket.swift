@@ -15,6 +15,11 @@ public struct NewTicket: Hashable, Sendable, Codable {
         self.refund = refund
     }
 
+    private enum CodingKeys: String, CodingKey, CaseIterable { case title, description, category, refund }
+
+    /// The JSON fields a new ticket has (a request with any other is refused).
+    public static let fieldNames = Set(CodingKeys.allCases.map(\.stringValue))
+
     public static let maxTitleLength = 200
     public static let maxDescriptionLength = 10_000
     public static let maxCategoryLength = 64

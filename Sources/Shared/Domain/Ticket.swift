@@ -51,6 +51,11 @@ public struct RefundRequest: Hashable, Sendable, Codable {
     /// ISO 4217 code, e.g. `EUR`.
     public let currency: String
 
+    private enum CodingKeys: String, CodingKey, CaseIterable { case orderId, amount, currency }
+
+    /// The JSON fields a refund has (a request with any other is refused).
+    public static let fieldNames = Set(CodingKeys.allCases.map(\.stringValue))
+
     public init(orderId: String, amount: Decimal, currency: String) {
         self.orderId = orderId
         self.amount = amount

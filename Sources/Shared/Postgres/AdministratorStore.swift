@@ -3,11 +3,12 @@ import Logging
 import PostgresNIO
 import SopzDomain
 import SopzContract
+import SopzPorts
 import SopzRuntime
 
 /// The administrators the help desk knows: registered on their first signed-in request,
 /// listed (with their current load) for managers.
-public struct AdministratorStore: Sendable {
+public struct AdministratorStore: AdministratorDirectory {
     let client: PostgresClient
     let logger: Logger
     /// Like `TicketStore.readTimeout`: give up instead of waiting for a database that is down.

@@ -17,7 +17,7 @@ struct RecordAndLock: PostgresPreparedStatement {
             ORDER BY id
             ON CONFLICT (id) DO NOTHING RETURNING id
         ), locked AS (
-            SELECT \(TicketStore.ticketColumns()) FROM tickets WHERE id = ANY($4::uuid[])
+            SELECT \(TicketRows.columns()) FROM tickets WHERE id = ANY($4::uuid[])
             ORDER BY id FOR UPDATE
         )
         SELECT (SELECT array_agg(id) FROM recorded) AS recorded, t.*
@@ -110,7 +110,7 @@ struct WriteBatch: PostgresPreparedStatement {
 struct FinishedCommands: PostgresPreparedStatement {
     static let sql = """
         SELECT c.id AS command_id, c.issuer_id, c.type, c.ticket_id, c.status AS command_status,
-               c.problem::text AS problem, c.fingerprint, \(TicketStore.ticketColumns(of: "t"))
+               c.problem::text AS problem, c.fingerprint, \(TicketRows.columns(of: "t"))
         FROM commands AS c LEFT JOIN tickets AS t ON t.id = c.ticket_id
         WHERE c.id = ANY($1::uuid[])
         """

@@ -2,7 +2,9 @@ import SopzDomain
 
 /// The result of applying one command in one transaction.
 public enum ApplyOutcome: Sendable, Equatable {
-    case applied(Ticket)
+    /// Accepted and committed; the command's ticket as it left it (nil for a command that
+    /// addresses no ticket).
+    case applied(Ticket?)
     /// Seen before (redelivery or a repeated Idempotency-Key): nothing changed.
     case duplicate
     case rejected(TicketRejection)

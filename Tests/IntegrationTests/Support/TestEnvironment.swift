@@ -57,19 +57,3 @@ enum TestEnvironment {
         Bundle.main.bundleURL.deletingLastPathComponent()
     }
 }
-
-/// Waits until `condition` holds, checking every `interval`; fails after `timeout`.
-/// (Awaiting an observable condition with a deadline — not a sleep standing in for one.)
-func eventually(
-    timeout: Duration = .seconds(20), interval: Duration = .milliseconds(25), _ what: String,
-    _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if (try? await condition()) == true { return }
-        try await Task.sleep(for: interval)
-    }
-    throw TimedOut(description: "timed out waiting until \(what)")
-}
-
-struct TimedOut: Error, CustomStringConvertible { let description: String }

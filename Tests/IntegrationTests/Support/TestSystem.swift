@@ -13,7 +13,9 @@ import ServiceLifecycle
 import SopzDomain
 import SopzAMQP
 import SopzPostgres
+import SopzProcessing
 import SopzRuntime
+import SopzTestSupport
 import Synchronization
 import Testing
 
@@ -73,14 +75,13 @@ struct TestSystem: Sendable {
             services.append(buildNotifier(settings: settings, logger: logger))
         }
         let system = TestSystem(
-            settings: settings, database: dependencies.database, store: dependencies.store,
-            publisher: dependencies.publisher,
+            settings: settings, database: core.database, store: core.store, publisher: core.publisher,
             administration: AMQPAdministration(configuration: settings.amqp), issuer: issuer,
             signingKey: signingKey, dependencies: dependencies)
         try await withServices(services, logger: logger) {
             try await eventually("the test issuer listens") { issuerReady.isOpen }
             try await eventually("the schema is migrated") { core.migrations.ready.isOpen }
-            try await eventually("the publisher is connected") { dependencies.publisher.isConnected }
+            try await eventually("the publisher is connected") { core.publisher.isConnected }
             try await body(system)
         }
     }
@@ -95,6 +96,12 @@ struct TestSystem: Sendable {
     /// Sends requests to the ingress router (no sockets).
     func http(_ test: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         try await Application(router: buildRouter(dependencies)).test(.router, test)
+    }
+
+    /// Applies commands to the test database as a dispatcher does, with `rules`.
+    func applier(_ rules: @escaping BatchPlan.Rules = TicketRules.decide) -> CommandApplier {
+        CommandApplier(
+            store: PostgresCommandStore(client: database, logger: TestEnvironment.logger("apply")), rules: rules)
     }
 
     /// Runs the ingress router on a real HTTPS socket at `port` while `body` runs.
@@ -230,15 +237,4 @@ func firstDelivery(
         }
     }
     return try #require(found.value)
-}
-
-/// A value shared between tasks of a test.
-final class Locked<Value: Sendable>: Sendable {
-    private let storage: Mutex<Value>
-
-    init(_ value: Value) { storage = Mutex(value) }
-
-    var value: Value { storage.withLock { $0 } }
-
-    func set(_ value: Value) { storage.withLock { $0 = value } }
 }

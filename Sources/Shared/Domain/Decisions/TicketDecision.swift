@@ -1,9 +1,30 @@
-/// The outcome of applying one command to the current state of its ticket.
+/// What applying one command decided.
 public enum TicketDecision: Hashable, Sendable {
-    /// Append these events (in order) and store the resulting ticket.
-    case accept(events: [TicketEvent], ticket: Ticket)
+    /// Append these events, store these tickets, send these effects.
+    case accept(Accepted)
     /// Refuse; nothing changes but the command is recorded as rejected.
     case reject(TicketRejection)
-    /// The ticket does not exist yet (its create command may still be in flight): try again later.
+    /// The state the command needs is not there yet (a ticket whose create may still be in
+    /// flight): nothing is recorded, and the command is tried again later.
     case retryLater(reason: String)
+
+    /// What an accepted command changes.
+    public struct Accepted: Hashable, Sendable {
+        /// New events, in the order they happened.
+        public var events: [TicketEvent]
+        /// Every ticket the command changed, in its new state.
+        public var tickets: [Ticket]
+        /// Messages to other systems, sent once the batch committed.
+        public var effects: [Effect]
+
+        public init(events: [TicketEvent], tickets: [Ticket], effects: [Effect] = []) {
+            self.events = events
+            self.tickets = tickets
+            self.effects = effects
+        }
+    }
+
+    /// A message to another system that a decision asks for. None exists yet: the refund saga
+    /// brings the first (a request to billing on `sopz.integration`).
+    public enum Effect: Hashable, Sendable {}
 }

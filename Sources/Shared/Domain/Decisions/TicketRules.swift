@@ -1,20 +1,19 @@
 import Foundation
 
-/// The ticket lifecycle's single decision point: pure, so it is tested as a table. Each command's
-/// rules live in a file of their own beside this one.
+/// The single point where a command becomes a decision: pure, so it is tested as a table. Each
+/// command's rules live in a file of their own beside this one.
 public enum TicketRules {
-    /// Decides what `envelope` does to `ticket` (nil when no ticket with that id exists), at `now`.
-    public static func decide(_ envelope: CommandEnvelope, on ticket: Ticket?, now: Date) -> TicketDecision {
+    /// Decides what `envelope` does, given the state in `context`.
+    public static func decide(_ envelope: CommandEnvelope, in context: DecisionContext) -> TicketDecision {
         switch envelope.command {
-        case .create(let newTicket):
-            return CreateTicket.decide(newTicket, envelope: envelope, existing: ticket, now: now)
+        case .create(let newTicket): CreateTicket.decide(newTicket, envelope: envelope, in: context)
         }
     }
 
     /// The event an accepted command appends as its `index`-th, numbered `version` on its ticket:
     /// its id derives from the command's, so a redelivered command gives the same event.
     static func event(
-        _ envelope: CommandEnvelope, index: Int, version: Int, now: Date, change: TicketChange
+        _ envelope: CommandEnvelope, index: Int, version: Int, at now: Date, change: TicketChange
     ) -> TicketEvent {
         TicketEvent(
             id: DerivedID.uuid(from: envelope.commandID.rawValue, label: "event-\(index)"),

@@ -1,0 +1,43 @@
+import SopzContract
+import SopzDomain
+
+// What the ingress needs from the world outside it, as Sendable protocols: the HTTP edge's own
+// logic (validation, problems, access, headers, `Prefer`, idempotency) is tested against the
+// in-memory implementations in SopzTestSupport, without servers; the real ones (RabbitMQ,
+// PostgreSQL) are tested against the real servers.
+
+/// Hands a command to the broker.
+public protocol CommandPublishing: Sendable {
+    /// Returns only once the command is durable (a publisher confirm from the quorum queue);
+    /// throws when it could not be queued — then nothing was accepted.
+    func publish(_ envelope: CommandEnvelope) async throws
+}
+
+/// The command log: what became of finished commands.
+public protocol CommandOutcomeReading: Sendable {
+    /// The outcomes of those of `ids` that are finished, each with its ticket as it is now: one
+    /// read for many commands. Ids not (yet) finished are absent.
+    func finishedCommands(_ ids: [CommandID]) async throws -> [CommandID: FinishedCommand]
+}
+
+/// Tickets as stored.
+public protocol TicketReading: Sendable {
+    /// The ticket with `id`, nil when there is none.
+    func ticket(_ id: TicketID) async throws -> Ticket?
+}
+
+/// The administrators the help desk knows (the pool tickets are assigned to).
+public protocol AdministratorDirectory: Sendable {
+    /// Records `user` as an administrator, or refreshes their name and last sign-in; their
+    /// availability is left as it is.
+    func register(_ user: User) async throws
+    /// One page of administrators ordered by name (then id), after `cursor`.
+    func list(limit: Int, after cursor: ListCursor?) async throws -> Page<Administrator>
+}
+
+/// Whether one of the servers a process needs answers (`/readyz`).
+public protocol ReadinessProbe: Sendable {
+    /// How `/readyz` names it (`broker`, `database`).
+    var name: String { get }
+    func isReady() async -> Bool
+}

@@ -1,0 +1,40 @@
+import Foundation
+import SopzDomain
+
+/// Applying commands, the dispatcher's layer between a delivered command and the database: the
+/// store records and locks, the rules decide each command (`BatchPlan`), the store writes the
+/// net result — one transaction for a whole batch.
+///
+/// ```swift
+/// let applier = CommandApplier(store: PostgresCommandStore(client: client, logger: logger), rules: TicketRules.decide)
+/// let outcomes = try await applier.apply(batch: envelopes)
+/// ```
+public struct CommandApplier: Sendable {
+    let store: any CommandStore
+    let rules: BatchPlan.Rules
+    /// The time a batch is applied at; tests pin it.
+    var clock: @Sendable () -> Date = { Date() }
+
+    public init(store: any CommandStore, rules: @escaping BatchPlan.Rules) {
+        self.store = store
+        self.rules = rules
+    }
+
+    /// Applies `envelopes` in one transaction, in order, so later commands see earlier ones; one
+    /// outcome per command. A command that must be retried later has its record withdrawn; the
+    /// others stand. Any error fails the whole batch and commits nothing (the caller then applies
+    /// the commands one by one). Timestamps are kept to the millisecond, as the API shows them.
+    public func apply(batch envelopes: [CommandEnvelope]) async throws -> [ApplyOutcome] {
+        guard !envelopes.isEmpty else { return [] }
+        let now = Date(timeIntervalSince1970: (clock().timeIntervalSince1970 * 1_000).rounded(.down) / 1_000)
+        let rules = rules
+        return try await store.apply(envelopes) { locked in
+            BatchPlan(envelopes, locked: locked, now: now, rules: rules)
+        }.outcomes
+    }
+
+    /// Applies one command in a transaction of its own.
+    public func apply(_ envelope: CommandEnvelope) async throws -> ApplyOutcome {
+        try await apply(batch: [envelope])[0]
+    }
+}

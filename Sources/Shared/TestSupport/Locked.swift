@@ -1,0 +1,12 @@
+import Synchronization
+
+/// A value shared between the tasks of a test.
+public final class Locked<Value: Sendable>: Sendable {
+    private let storage: Mutex<Value>
+
+    public init(_ value: Value) { storage = Mutex(value) }
+
+    public var value: Value { storage.withLock { $0 } }
+
+    public func set(_ value: Value) { storage.withLock { $0 = value } }
+}
