@@ -41,6 +41,9 @@ struct DispatcherOptions: Sendable {
     /// PostgreSQL and dispatcher CPU per command that 12 did. Keep it below the pool size so
     /// single applies and notifications still find a connection.
     var batchLanes = 4
+    /// `SOPZ_ASSIGNMENT_CAPACITY`: tickets in hand the system gives one administrator at most
+    /// (default 20); beyond it new tickets wait in the backlog.
+    var assignmentCapacity = AssignmentPool.defaultCapacity
 
     init() {}
 
@@ -50,6 +53,8 @@ struct DispatcherOptions: Sendable {
         maxAttempts = try environment.integer("SOPZ_DISPATCHER_MAX_ATTEMPTS", default: maxAttempts, in: 1...100)
         maxBatch = try environment.integer("SOPZ_DISPATCHER_MAX_BATCH", default: maxBatch, in: 1...1000)
         batchLanes = try environment.integer("SOPZ_DISPATCHER_BATCH_LANES", default: batchLanes, in: 1...100)
+        assignmentCapacity = try environment.integer(
+            "SOPZ_ASSIGNMENT_CAPACITY", default: assignmentCapacity, in: 1...100_000)
     }
 }
 
@@ -63,7 +68,9 @@ func buildDispatcher(settings: SharedSettings, options: DispatcherOptions, logge
         configuration: settings.amqp, queue: Topology.dispatcherQueue, prefetch: options.prefetch, logger: logger)
     let notifications = CommitNotifications(client: client, logger: logger)
     // The point where a command becomes a decision: the ticket rules, applied to PostgreSQL.
-    let applier = CommandApplier(store: PostgresCommandStore(client: client, logger: logger), rules: TicketRules.decide)
+    let applier = CommandApplier(
+        store: PostgresCommandStore(client: client, logger: logger), rules: TicketRules.decide,
+        capacity: options.assignmentCapacity)
     let batcher = CommandBatcher(applier: applier, maxBatch: options.maxBatch, lanes: options.batchLanes)
     var processor = CommandProcessor(apply: batcher.apply, notifications: notifications, logger: logger)
     processor.maxAttempts = options.maxAttempts

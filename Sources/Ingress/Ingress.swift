@@ -65,6 +65,7 @@ func buildRouter(_ dependencies: IngressDependencies) -> Router<SopzRequestConte
     let outcomes = CommandOutcomes(
         waiter: dependencies.waiter, outcomes: dependencies.outcomes, mint: dependencies.mint)
     TicketRoutes(gateway: gateway, outcomes: outcomes, tickets: dependencies.tickets).register(on: api)
+    TicketCommandRoutes(gateway: gateway, outcomes: outcomes, tickets: dependencies.tickets).register(on: api)
     outcomes.register(on: api)
     AdministratorRoutes(directory: dependencies.administrators).register(on: api)
     routes.record(RouteMethods(router.routes.map { ($0.method, $0.path.description) }))
@@ -120,14 +121,15 @@ struct IngressCore {
             issuer: settings.issuer, httpClient: httpClient.client, logger: logger,
             minimumRefreshInterval: settings.keyRefreshInterval)
         let administrators = AdministratorStore(client: database, logger: logger)
-        let signIn = AdministratorSignIn(directory: administrators, logger: logger)
+        let commands = BrokerCommandPublisher(publisher: publisher)
+        let mint = CommandIDMint(secret: settings.commandIDSecret)
+        let signIn = AdministratorSignIn(gateway: CommandGateway(publisher: commands, mint: mint), logger: logger)
         let dependencies = IngressDependencies(
-            commands: BrokerCommandPublisher(publisher: publisher), outcomes: store, tickets: store,
+            commands: commands, outcomes: store, tickets: store,
             administrators: administrators,
             readiness: [
                 BrokerReadiness(publisher: publisher), DatabaseReadiness(client: database, logger: logger),
-            ], signIn: signIn, waiter: waiter,
-            mint: CommandIDMint(secret: settings.commandIDSecret),
+            ], signIn: signIn, waiter: waiter, mint: mint,
             verifier: TokenVerifier(
                 keySource: keySource, audience: settings.audience, clockSkew: settings.clockSkew,
                 acceptsAuthorizedParty: settings.acceptsAuthorizedParty),

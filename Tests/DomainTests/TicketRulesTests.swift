@@ -81,3 +81,85 @@ import Testing
         #expect(rejection.violations.map(\.field) == ["title", "description"])
     }
 }
+
+/// The checks every command on an existing ticket goes through, before the lifecycle.
+@Suite struct WorkTicketTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+    static let owner = User(id: "client-1", name: "Ada", roles: [.client])
+    static let stranger = User(id: "client-2", name: "Ben", roles: [.client])
+    static let admin = User(id: "admin-1", name: "Ann", roles: [.administrator])
+
+    static let ticket = Ticket(
+        id: TicketID(UUID()), ownerID: owner.id, ownerName: owner.name, title: "Printer", description: "Jams",
+        category: nil, refund: nil, status: .waitingForClient, assigneeID: admin.id, createdAt: now, updatedAt: now,
+        version: 4)
+
+    static func decide(
+        _ command: TicketCommand, by user: User, expectedVersion: Int? = nil, issued: TimeInterval = 0,
+        ticketID: TicketID = ticket.id, commandID: UUID = UUID()
+    ) -> TicketDecision {
+        let envelope = CommandEnvelope(
+            commandID: CommandID(commandID), issuedAt: now.addingTimeInterval(issued), issuer: user, ticketID: ticketID,
+            command: command, expectedVersion: expectedVersion)
+        return TicketRules.decide(envelope, in: DecisionContext(now: now, tickets: [ticket.id: ticket]))
+    }
+
+    static let message = TicketCommand.postMessage(NewMessage(body: "<script>alert(1)</script> still jams"))
+
+    @Test func aStrangersCommandIsRefusedAsIfTheTicketDidNotExist() {
+        #expect(Self.decide(Self.message, by: Self.stranger).rejectionCode == .notFound)
+    }
+
+    @Test func aTicketNotThereYetIsWaitedForBrieflyThenNotFound() {
+        let missing = TicketID(UUID())
+        guard case .retryLater = Self.decide(Self.message, by: Self.owner, ticketID: missing) else {
+            Issue.record("a fresh command on a missing ticket waits for its create")
+            return
+        }
+        #expect(Self.decide(Self.message, by: Self.owner, issued: -6, ticketID: missing).rejectionCode == .notFound)
+    }
+
+    @Test func ifMatchMustNameTheCurrentVersion() {
+        #expect(Self.decide(Self.message, by: Self.owner, expectedVersion: 3).rejectionCode == .ticketChanged)
+        guard case .accept = Self.decide(Self.message, by: Self.owner, expectedVersion: 4) else {
+            Issue.record("the current version matches")
+            return
+        }
+    }
+
+    @Test func anInvalidPayloadIsRefusedByTheDispatcherToo() {
+        let decision = Self.decide(.postMessage(NewMessage(body: " \n ")), by: Self.owner)
+        #expect(decision.rejectionCode == .invalidInput)
+        let long = Self.decide(.cancel(Cancellation(reason: String(repeating: "x", count: 2_001))), by: Self.owner)
+        #expect(long.rejectionCode == .invalidInput)
+    }
+
+    /// The client answers while the ticket waits for them: their message and the move back to
+    /// in progress, the body exactly as sent.
+    @Test func aClientsMessageBringsAWaitingTicketBackInProgress() throws {
+        let id = UUID()
+        guard case .accept(let accepted) = Self.decide(Self.message, by: Self.owner, commandID: id) else {
+            throw Unexpected([])
+        }
+        #expect(accepted.events.map { EventCatalogue.name(of: $0.change) } == ["message_posted", "status_changed"])
+        guard case .messagePosted(let message) = accepted.events[0].change else { throw Unexpected([]) }
+        #expect(message.body == "<script>alert(1)</script> still jams")
+        #expect(message.authorRole == .client)
+        #expect(message.authorName == "Ada")
+        #expect(message.messageId == DerivedID.uuid(from: id, label: "message"))
+        #expect(accepted.tickets.map(\.status) == [.inProgress])
+        #expect(accepted.tickets.map(\.version) == [6])
+        // The administrator's message leaves the status alone.
+        guard case .accept(let staff) = Self.decide(Self.message, by: Self.admin) else { throw Unexpected([]) }
+        #expect(staff.tickets.map(\.status) == [.waitingForClient])
+        guard case .messagePosted(let answer) = staff.events[0].change else { throw Unexpected([]) }
+        #expect(answer.authorRole == .administrator)
+    }
+
+    @Test func theSameCommandDecidesTheSameEventsWhenRedelivered() {
+        let id = UUID()
+        #expect(
+            Self.decide(Self.message, by: Self.owner, commandID: id)
+                == Self.decide(Self.message, by: Self.owner, commandID: id))
+    }
+}

@@ -44,7 +44,7 @@ extension Integration {
                 try await eventually("both copies are consumed") {
                     try await system.administration.messageCount(queue: Topology.dispatcherQueue) == 0
                 }
-                #expect(try await system.ticketCount(command.ticketID) == 1)
+                #expect(try await system.ticketCount(command.ticketID!) == 1)
                 #expect(try await system.eventCount(command: command.commandID) == 1)
                 let record = try #require(try await system.store.command(command.commandID))
                 #expect(record.status == .done)
@@ -60,10 +60,12 @@ extension Integration {
                 let original = envelope()
                 let hijack = envelope(
                     title: "Mine now", issuer: User(id: "thief-\(UUID())", name: "T", roles: [.client]),
-                    ticketID: original.ticketID)
+                    ticketID: original.ticketID!)
                 try await system.publisher.publish(try message(notAClient))
                 try await system.publisher.publish(try message(original))
-                try await eventually("the original is applied") { try await system.ticketCount(original.ticketID) == 1 }
+                try await eventually("the original is applied") {
+                    try await system.ticketCount(original.ticketID!) == 1
+                }
                 try await system.publisher.publish(try message(hijack))
                 for command in [notAClient, hijack] {
                     try await eventually("the forged command is judged") {
@@ -71,9 +73,9 @@ extension Integration {
                     }
                 }
                 #expect(try await system.store.command(notAClient.commandID)?.rejection?.code == .forbidden)
-                #expect(try await system.ticketCount(notAClient.ticketID) == 0)
+                #expect(try await system.ticketCount(notAClient.ticketID!) == 0)
                 #expect(try await system.store.command(hijack.commandID)?.rejection?.code == .conflict)
-                let ticket = try #require(try await system.store.ticket(original.ticketID))
+                let ticket = try #require(try await system.store.ticket(original.ticketID!))
                 #expect(ticket.ownerID == original.issuer.id)
                 #expect(ticket.title == "Printer jams")
             }
@@ -84,7 +86,7 @@ extension Integration {
             try await TestSystem.run(dispatcher: false) { system in
                 let first = envelope()
                 let takeover = envelope(
-                    issuer: User(id: "other-\(UUID())", name: "O", roles: [.client]), ticketID: first.ticketID)
+                    issuer: User(id: "other-\(UUID())", name: "O", roles: [.client]), ticketID: first.ticketID!)
                 let invalid = envelope(title: " ")
                 let early = envelope()
                 let rules = system.applier { envelope, context in
@@ -93,7 +95,7 @@ extension Integration {
                 let outcomes = try await rules.apply(batch: [first, first, takeover, invalid, early])
                 #expect(outcomes.count == 5)
                 guard case .applied(let ticket?) = outcomes[0] else { throw TimedOut(description: "\(outcomes[0])") }
-                #expect(ticket.id == first.ticketID)
+                #expect(ticket.id == first.ticketID!)
                 #expect(outcomes[1] == .duplicate)
                 guard case .rejected(let conflict) = outcomes[2], case .rejected(let bad) = outcomes[3] else {
                     throw TimedOut(description: "\(outcomes)")
@@ -101,14 +103,14 @@ extension Integration {
                 #expect(conflict.code == .conflict)
                 #expect(bad.code == .invalidInput)
                 #expect(outcomes[4] == .retryLater(reason: "not yet"))
-                #expect(try await system.ticketCount(first.ticketID) == 1)
+                #expect(try await system.ticketCount(first.ticketID!) == 1)
                 #expect(try await system.eventCount(command: first.commandID) == 1)
                 #expect(try await system.store.command(invalid.commandID)?.status == .rejected)
                 #expect(try await system.store.command(early.commandID) == nil)  // its record was taken back
 
                 // A later batch judges stored tickets as stored (locked and loaded with the batch).
                 let late = envelope(
-                    issuer: User(id: "late-\(UUID())", name: "L", roles: [.client]), ticketID: first.ticketID)
+                    issuer: User(id: "late-\(UUID())", name: "L", roles: [.client]), ticketID: first.ticketID!)
                 let fresh = envelope()
                 let second = try await system.applier().apply(batch: [late, fresh, first])
                 guard case .rejected(let lateConflict) = second[0], case .applied = second[1] else {
@@ -116,8 +118,8 @@ extension Integration {
                 }
                 #expect(lateConflict.code == .conflict)
                 #expect(second[2] == .duplicate)
-                #expect(try await system.store.ticket(first.ticketID)?.ownerID == first.issuer.id)
-                #expect(try await system.store.ticket(fresh.ticketID) != nil)
+                #expect(try await system.store.ticket(first.ticketID!)?.ownerID == first.issuer.id)
+                #expect(try await system.store.ticket(fresh.ticketID!) != nil)
             }
         }
 
@@ -132,14 +134,14 @@ extension Integration {
                     let event = accepted.events[0]
                     accepted.events = [
                         TicketEvent(
-                            id: event.id, ticketID: good.ticketID, version: 1, occurredAt: context.now,
+                            id: event.id, ticketID: good.ticketID!, version: 1, occurredAt: context.now,
                             actorID: "x", commandID: broken.commandID, change: event.change)
                     ]
                     return .accept(accepted)
                 }
                 let outcomes = try? await applier.apply(batch: [good, broken])
                 #expect(outcomes == nil, "the batch must fail")
-                #expect(try await system.ticketCount(good.ticketID) == 0)
+                #expect(try await system.ticketCount(good.ticketID!) == 0)
                 #expect(try await system.store.command(good.commandID) == nil)
             }
         }
@@ -187,7 +189,7 @@ extension Integration {
                 #expect(record.status == .rejected)
                 #expect(record.rejection?.code == .invalidInput)
                 #expect(record.rejection?.violations.map(\.field) == ["title"])
-                #expect(try await system.ticketCount(command.ticketID) == 0)
+                #expect(try await system.ticketCount(command.ticketID!) == 0)
             }
         }
 

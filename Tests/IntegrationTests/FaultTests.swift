@@ -54,7 +54,7 @@ extension Integration {
                 return true
             }
             for envelope in envelopes {
-                #expect(try await system.ticketCount(envelope.ticketID) == 1)
+                #expect(try await system.ticketCount(envelope.ticketID!) == 1)
                 #expect(try await system.eventCount(command: envelope.commandID) == 1)
             }
         }

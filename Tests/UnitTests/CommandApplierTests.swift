@@ -14,7 +14,7 @@ import Testing
         var applier = CommandApplier(store: model, rules: TicketRules.decide)
         applier.clock = { Date(timeIntervalSince1970: 1_800_000_000.123_456) }
         let first = Samples.create()
-        let again = Samples.create(title: "Takeover", by: Samples.otherClient, ticketID: first.ticketID)
+        let again = Samples.create(title: "Takeover", by: Samples.otherClient, ticketID: first.ticketID!)
         let outcomes = try await applier.apply(batch: [first, again, first])
         guard case .applied(let ticket?) = outcomes[0], case .rejected(let conflict) = outcomes[1] else {
             Issue.record("unexpected outcomes \(outcomes)")
@@ -23,7 +23,7 @@ import Testing
         #expect(conflict.code == .conflict)
         #expect(outcomes[2] == .duplicate)
         #expect(ticket.createdAt == Date(timeIntervalSince1970: 1_800_000_000.123))
-        #expect(try await model.ticket(first.ticketID) == ticket)
+        #expect(try await model.ticket(first.ticketID!) == ticket)
         #expect(model.events.map(\.commandID) == [first.commandID])
         let records = try await model.finishedCommands([first.commandID, again.commandID])
         #expect(records[again.commandID]?.record.status == .rejected)

@@ -1,14 +1,14 @@
 import Logging
 import ServiceLifecycle
 import SopzDomain
-import SopzPorts
-import SopzPostgres
 import Synchronization
 
 /// Makes administrators known to the help desk when they first sign in: the first request of
 /// each (per ingress process, and again when their name changes) queues them, and this service
-/// records them in the background — requests never wait for it, not even while PostgreSQL is
-/// down. If recording fails, a later request queues them again.
+/// sends an `administrator.register` command for them in the background — the same path as
+/// every other write, so the dispatcher registers them and gives them waiting tickets at once.
+/// Requests never wait for it, not even while RabbitMQ is down; if publishing fails, a later
+/// request queues them again.
 final class AdministratorSignIn: Service, Sendable {
     private struct State {
         /// Administrators (id and name) this process has recorded.
@@ -17,14 +17,14 @@ final class AdministratorSignIn: Service, Sendable {
         var queued = Set<String>()
     }
 
-    private let directory: any AdministratorDirectory
+    private let gateway: CommandGateway
     private let logger: Logger
     private let state = Mutex(State())
     private let arrivals: AsyncStream<User>
     private let arrival: AsyncStream<User>.Continuation
 
-    init(directory: any AdministratorDirectory, logger: Logger) {
-        self.directory = directory
+    init(gateway: CommandGateway, logger: Logger) {
+        self.gateway = gateway
         self.logger = logger
         // Unbounded, but each administrator is queued at most once at a time.
         (arrivals, arrival) = AsyncStream.makeStream(of: User.self)
@@ -47,7 +47,8 @@ final class AdministratorSignIn: Service, Sendable {
             let key = Self.key(user)
             var recorded = false
             do {
-                try await directory.register(user)
+                try await gateway.publish(
+                    gateway.envelope(.registerAdministrator, ticketID: nil, by: user, idempotencyKey: nil))
                 recorded = true
             } catch {
                 logger.warning(

@@ -10,15 +10,18 @@ struct CommandGateway: Sendable {
     let mint: CommandIDMint
 
     /// The command as it will travel: its id (the same for a repeated `Idempotency-Key`), issuer,
-    /// time and ticket (a new ticket's id derives from the command's).
+    /// time, ticket (a new ticket's id derives from the command's) and the ticket version the
+    /// issuer saw (`If-Match`).
     func envelope(
-        _ command: TicketCommand, ticketID: TicketID?, by user: User, idempotencyKey: String?
+        _ command: TicketCommand, ticketID: TicketID?, by user: User, idempotencyKey: String?,
+        expectedVersion: Int? = nil
     ) -> CommandEnvelope {
         let commandID = mint.mint(for: user.id, idempotencyKey: idempotencyKey)
+        var ticketID = ticketID
+        if case .create = command { ticketID = TicketID(DerivedID.uuid(from: commandID.rawValue, label: "ticket")) }
         return CommandEnvelope(
-            commandID: commandID, issuedAt: Date(), issuer: user,
-            ticketID: ticketID ?? TicketID(DerivedID.uuid(from: commandID.rawValue, label: "ticket")),
-            command: command)
+            commandID: commandID, issuedAt: Date(), issuer: user, ticketID: ticketID, command: command,
+            expectedVersion: expectedVersion)
     }
 
     /// Returns only after the broker confirmed the command (durable in a quorum queue);

@@ -87,6 +87,11 @@ struct Problem: HTTPResponseError, Encodable {
         return problem
     }
 
+    /// RFC 9110 §13.1.1: `If-Match` named a version the ticket is no longer at.
+    static func ticketChanged(_ detail: String) -> Problem {
+        Problem(.preconditionFailed, code: "ticket-changed", title: "The ticket has changed", detail: detail)
+    }
+
     static func unavailable(_ detail: String, retryAfter: Int = 2) -> Problem {
         var problem = Problem(
             .serviceUnavailable, code: "unavailable", title: "Temporarily unavailable", detail: detail)
@@ -120,7 +125,9 @@ struct Problem: HTTPResponseError, Encodable {
             case .invalidInput: .unprocessableContent
             case .forbidden: .forbidden
             case .notFound: .notFound
-            case .conflict, .invalidTransition: .conflict
+            case .conflict, .invalidTransition, .ticketFinal, .administratorAtCapacity, .administratorUnavailable:
+                .conflict
+            case .ticketChanged: .preconditionFailed
             }
         var problem = Problem(
             status, code: rejection.code.rawValue, title: "The command was rejected", detail: rejection.detail)

@@ -53,8 +53,28 @@ enum AccessMatrix {
     static let showTicket = Endpoint(.get, "tickets/:id", roles: everyone, resource: .ticket)
     static let showCommand = Endpoint(.get, "commands/:id", roles: everyone, resource: .command)
     static let listAdministrators = Endpoint(.get, "administrators", roles: [.manager])
+    static let cancelTicket = Endpoint(
+        .post, "tickets/:id/cancel", roles: [.client], resource: .ticket, exampleBody: #"{"reason":"Fixed it myself"}"#)
+    static let changeStatus = Endpoint(
+        .post, "tickets/:id/status", roles: [.administrator, .manager], resource: .ticket,
+        exampleBody: #"{"status":"in_progress","comment":"On it"}"#)
+    static let confirmTicket = Endpoint(
+        .post, "tickets/:id/confirm", roles: [.client], resource: .ticket, exampleBody: #"{"comment":"Works now"}"#)
+    static let reopenTicket = Endpoint(
+        .post, "tickets/:id/reopen", roles: [.client], resource: .ticket, exampleBody: #"{"reason":"Jams again"}"#)
+    static let assignTicket = Endpoint(
+        .post, "tickets/:id/assignee", roles: [.manager], resource: .ticket,
+        exampleBody: #"{"administratorId":null,"reason":"Back to the pool"}"#)
+    static let postMessage = Endpoint(
+        .post, "tickets/:id/messages", roles: [.client, .administrator], resource: .ticket,
+        exampleBody: #"{"body":"Any news?"}"#)
+    static let setAvailability = Endpoint(
+        .put, "administrators/me/availability", roles: [.administrator], exampleBody: #"{"available":true}"#)
 
-    static let all: [Endpoint] = [createTicket, showTicket, showCommand, listAdministrators]
+    static let all: [Endpoint] = [
+        createTicket, showTicket, showCommand, listAdministrators, cancelTicket, changeStatus, confirmTicket,
+        reopenTicket, assignTicket, postMessage, setAvailability,
+    ]
 }
 
 extension RouterGroup where Context == SopzRequestContext {

@@ -79,8 +79,15 @@ struct CommandOutcomes: Sendable {
         case .rejected:
             throw Problem.rejected(finished.record.rejection ?? TicketRejection(.conflict, "rejected"))
         case .done:
-            guard let ticket = finished.ticket else { return try accepted(envelope) }
+            guard let ticket = finished.ticket else {
+                // A command on no ticket (availability): done is all there is to say.
+                guard envelope.ticketID == nil else { return try accepted(envelope) }
+                return try jsonResponse(
+                    Finished(commandId: envelope.commandID, status: "done", ticketId: nil, ticket: nil, problem: nil),
+                    headers: headers)
+            }
             headers[.location] = "/api/v1/tickets/\(ticket.id)"
+            headers[.eTag] = TicketETag.value(of: ticket)
             let status: HTTPResponse.Status = envelope.command.type == "ticket.create" ? .created : .ok
             return try jsonResponse(ticket, status: status, headers: headers)
         }

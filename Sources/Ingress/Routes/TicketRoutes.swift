@@ -38,6 +38,6 @@ struct TicketRoutes: Sendable {
         }
         let ticket = try await Problem.unavailableUnless(reading: "tickets") { try await tickets.ticket(id) }
         guard let ticket, ticket.isVisible(to: user) else { throw Problem.notFound("the ticket") }
-        return try jsonResponse(ticket)
+        return try jsonResponse(ticket, headers: [.eTag: TicketETag.value(of: ticket)])
     }
 }

@@ -7,6 +7,54 @@ extension TicketCommand {
     public var type: String {
         switch self {
         case .create: "ticket.create"
+        case .cancel: "ticket.cancel"
+        case .changeStatus: "ticket.change_status"
+        case .confirm: "ticket.confirm"
+        case .reopen: "ticket.reopen"
+        case .assign: "ticket.assign"
+        case .postMessage: "ticket.post_message"
+        case .setAvailability: "administrator.set_availability"
+        case .registerAdministrator: "administrator.register"
+        }
+    }
+
+    /// Every command type, for the documents and their tests.
+    public static let types = [
+        "ticket.create", "ticket.cancel", "ticket.change_status", "ticket.confirm", "ticket.reopen", "ticket.assign",
+        "ticket.post_message", "administrator.set_availability", "administrator.register",
+    ]
+
+    /// The payload, for encoding (`registerAdministrator` has none).
+    var payload: (any Encodable & Sendable)? {
+        switch self {
+        case .create(let payload): payload
+        case .cancel(let payload): payload
+        case .changeStatus(let payload): payload
+        case .confirm(let payload): payload
+        case .reopen(let payload): payload
+        case .assign(let payload): payload
+        case .postMessage(let payload): payload
+        case .setAvailability(let payload): payload
+        case .registerAdministrator: nil
+        }
+    }
+
+    /// Decodes the payload of a command of `type`; nil for a type that does not exist.
+    static func decode(
+        _ type: String, from container: KeyedDecodingContainer<CommandEnvelope.WireKeys>
+    ) throws -> TicketCommand? {
+        func payload<T: Decodable>(_: T.Type) throws -> T { try container.decode(T.self, forKey: .payload) }
+        switch type {
+        case "ticket.create": return .create(try payload(NewTicket.self))
+        case "ticket.cancel": return .cancel(try payload(Cancellation.self))
+        case "ticket.change_status": return .changeStatus(try payload(StatusChange.self))
+        case "ticket.confirm": return .confirm(try payload(Confirmation.self))
+        case "ticket.reopen": return .reopen(try payload(Reopening.self))
+        case "ticket.assign": return .assign(try payload(AssigneeChange.self))
+        case "ticket.post_message": return .postMessage(try payload(NewMessage.self))
+        case "administrator.set_availability": return .setAvailability(try payload(Availability.self))
+        case "administrator.register": return .registerAdministrator
+        default: return nil
         }
     }
 
@@ -15,28 +63,23 @@ extension TicketCommand {
     /// it tells a retried `Idempotency-Key` request from a different request reusing the key.
     public var fingerprint: String {
         var canonical = Array(type.utf8) + [0]
-        switch self {
-        case .create(let newTicket): canonical += (try? JSONCoding.encoder().encode(newTicket)).map(Array.init) ?? []
-        }
+        if let payload { canonical += (try? JSONCoding.encoder().encode(payload)).map(Array.init) ?? [] }
         return Hex.string(SHA256.hash(data: canonical))
     }
 }
 
-/// A command on the wire: `{"commandId", "issuedAt", "issuer", "ticketId", "type", "payload"}`;
-/// `type` names the payload's shape (`TicketCommand.type`), and an unknown type does not decode.
+/// A command on the wire: `{"commandId", "issuedAt", "issuer", "ticketId"?, "expectedVersion"?,
+/// "type", "payload"?}`; `type` names the payload's shape (`TicketCommand.type`), and an unknown
+/// type does not decode.
 extension CommandEnvelope: Codable {
-    private enum CodingKeys: String, CodingKey {
-        case commandId, issuedAt, issuer, ticketId, type, payload
+    enum WireKeys: String, CodingKey {
+        case commandId, issuedAt, issuer, ticketId, expectedVersion, type, payload
     }
 
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let container = try decoder.container(keyedBy: WireKeys.self)
         let type = try container.decode(String.self, forKey: .type)
-        let command: TicketCommand
-        switch type {
-        case "ticket.create":
-            command = .create(try container.decode(NewTicket.self, forKey: .payload))
-        default:
+        guard let command = try TicketCommand.decode(type, from: container) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .type, in: container, debugDescription: "unknown command type '\(type)'")
         }
@@ -44,18 +87,27 @@ extension CommandEnvelope: Codable {
             commandID: try container.decode(CommandID.self, forKey: .commandId),
             issuedAt: try container.decode(Date.self, forKey: .issuedAt),
             issuer: try container.decode(User.self, forKey: .issuer),
-            ticketID: try container.decode(TicketID.self, forKey: .ticketId), command: command)
+            ticketID: try container.decodeIfPresent(TicketID.self, forKey: .ticketId), command: command,
+            expectedVersion: try container.decodeIfPresent(Int.self, forKey: .expectedVersion))
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
+        var container = encoder.container(keyedBy: WireKeys.self)
         try container.encode(commandID, forKey: .commandId)
         try container.encode(issuedAt, forKey: .issuedAt)
         try container.encode(issuer, forKey: .issuer)
-        try container.encode(ticketID, forKey: .ticketId)
+        try container.encodeIfPresent(ticketID, forKey: .ticketId)
+        try container.encodeIfPresent(expectedVersion, forKey: .expectedVersion)
         try container.encode(command.type, forKey: .type)
-        switch command {
-        case .create(let newTicket): try container.encode(newTicket, forKey: .payload)
-        }
+        if let payload = command.payload { try container.encode(EncodablePayload(payload), forKey: .payload) }
     }
+}
+
+/// An existential payload, encodable as itself.
+struct EncodablePayload: Encodable {
+    let wrapped: any Encodable
+
+    init(_ wrapped: any Encodable) { self.wrapped = wrapped }
+
+    func encode(to encoder: any Encoder) throws { try wrapped.encode(to: encoder) }
 }

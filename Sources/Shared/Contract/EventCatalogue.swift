@@ -6,10 +6,21 @@ public enum EventCatalogue {
     /// The CloudEvents `source` of every Sopz event.
     public static let source = "/sopz"
 
+    /// Every event name, for the documents and their tests.
+    public static let names = [
+        "created", "assigned", "unassigned", "status_changed", "resolved", "cancelled", "message_posted",
+    ]
+
     /// `created`, `assigned`, … — the `<event>` of routing key `ticket.<event>`.
     public static func name(of change: TicketChange) -> String {
         switch change {
         case .created: "created"
+        case .assigned: "assigned"
+        case .unassigned: "unassigned"
+        case .statusChanged: "status_changed"
+        case .resolved: "resolved"
+        case .cancelled: "cancelled"
+        case .messagePosted: "message_posted"
         }
     }
 
@@ -23,6 +34,10 @@ public enum EventCatalogue {
     public static func data(of change: TicketChange) -> any Encodable & Sendable {
         switch change {
         case .created(let ticket): ticket
+        case .assigned(let assignment): assignment
+        case .unassigned(let unassignment): unassignment
+        case .statusChanged(let move), .resolved(let move), .cancelled(let move): move
+        case .messagePosted(let message): message
         }
     }
 }

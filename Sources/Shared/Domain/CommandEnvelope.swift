@@ -1,6 +1,7 @@
 import Foundation
 
-/// A request to change a ticket, as it travels from the ingress through RabbitMQ to a dispatcher.
+/// A request to change the help desk, as it travels from the ingress through RabbitMQ to a
+/// dispatcher.
 ///
 /// The ingress stamps who asked and when; the dispatcher decides. (Its JSON form is in
 /// SopzContract: `CommandEnvelope+Wire.swift`.)
@@ -8,19 +9,43 @@ public struct CommandEnvelope: Hashable, Sendable {
     public let commandID: CommandID
     public let issuedAt: Date
     public let issuer: User
-    public let ticketID: TicketID
+    /// The ticket the command is about; nil for a command about the issuer (availability, sign-in).
+    public let ticketID: TicketID?
     public let command: TicketCommand
+    /// `If-Match`: the ticket version the issuer saw; the command is refused if it moved on.
+    public let expectedVersion: Int?
 
-    public init(commandID: CommandID, issuedAt: Date, issuer: User, ticketID: TicketID, command: TicketCommand) {
+    public init(
+        commandID: CommandID, issuedAt: Date, issuer: User, ticketID: TicketID?, command: TicketCommand,
+        expectedVersion: Int? = nil
+    ) {
         self.commandID = commandID
         self.issuedAt = issuedAt
         self.issuer = issuer
         self.ticketID = ticketID
         self.command = command
+        self.expectedVersion = expectedVersion
     }
 }
 
-/// What the issuer wants done to the ticket.
+/// What the issuer wants done.
 public enum TicketCommand: Hashable, Sendable {
+    /// A client opens a ticket.
     case create(NewTicket)
+    /// The owning client withdraws their ticket before it is resolved.
+    case cancel(Cancellation)
+    /// Staff move a ticket along the lifecycle.
+    case changeStatus(StatusChange)
+    /// The owning client accepts the resolution (resolved → closed).
+    case confirm(Confirmation)
+    /// The owning client says the resolution did not help (resolved → in progress).
+    case reopen(Reopening)
+    /// A manager gives the ticket to an administrator, or back to the pool.
+    case assign(AssigneeChange)
+    /// The owning client or an administrator writes in the ticket's chat.
+    case postMessage(NewMessage)
+    /// An administrator says whether they take new tickets.
+    case setAvailability(Availability)
+    /// An administrator signed in: the help desk knows them from now on.
+    case registerAdministrator
 }

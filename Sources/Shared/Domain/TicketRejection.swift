@@ -7,6 +7,14 @@ public struct TicketRejection: Hashable, Sendable, Codable, Error {
         case notFound = "not-found"
         case conflict
         case invalidTransition = "invalid-transition"
+        /// Closed and cancelled tickets take nothing more.
+        case ticketFinal = "ticket-final"
+        /// `If-Match` named a version the ticket has moved on from.
+        case ticketChanged = "ticket-changed"
+        /// A manager's assignment beyond the capacity cap, without saying so.
+        case administratorAtCapacity = "administrator-at-capacity"
+        /// An assignment to an administrator who takes no new tickets.
+        case administratorUnavailable = "administrator-unavailable"
     }
 
     public let code: Code

@@ -10,17 +10,10 @@ public enum TicketStatus: String, Sendable, Codable, CaseIterable {
     case closed
     case cancelled
 
-    /// The statuses a ticket may move to from this one. `closed` and `cancelled` are final;
-    /// a resolved ticket may be reopened (back to work) or closed.
+    /// The statuses a ticket may move to from this one, by anyone (from `Lifecycle.rules`, the
+    /// one declaration). `closed` and `cancelled` are final.
     public var allowedNext: Set<TicketStatus> {
-        switch self {
-        case .new: [.assigned, .cancelled]
-        case .assigned: [.new, .inProgress, .waitingForClient, .resolved, .cancelled]
-        case .inProgress: [.waitingForClient, .resolved, .cancelled]
-        case .waitingForClient: [.inProgress, .resolved, .cancelled]
-        case .resolved: [.inProgress, .closed]
-        case .closed, .cancelled: []
-        }
+        Set(Lifecycle.rules.filter { $0.from.contains(self) }.compactMap(\.to)).subtracting([self])
     }
 
     public func canMove(to next: TicketStatus) -> Bool { allowedNext.contains(next) }
@@ -28,7 +21,8 @@ public enum TicketStatus: String, Sendable, Codable, CaseIterable {
     /// A client may cancel only before the ticket is resolved.
     public var isCancellable: Bool { canMove(to: .cancelled) }
 
-    public var isFinal: Bool { allowedNext.isEmpty }
+    /// Nothing more happens to a final ticket.
+    public var isFinal: Bool { !Lifecycle.rules.contains { $0.from.contains(self) } }
 
     /// The statuses that count towards the assignee's load: taken on, not yet resolved or ended.
     public static let inHand: Set<TicketStatus> = [.assigned, .inProgress, .waitingForClient]

@@ -28,9 +28,6 @@ public protocol TicketReading: Sendable {
 
 /// The administrators the help desk knows (the pool tickets are assigned to).
 public protocol AdministratorDirectory: Sendable {
-    /// Records `user` as an administrator, or refreshes their name and last sign-in; their
-    /// availability is left as it is.
-    func register(_ user: User) async throws
     /// One page of administrators ordered by name (then id), after `cursor`.
     func list(limit: Int, after cursor: ListCursor?) async throws -> Page<Administrator>
 }

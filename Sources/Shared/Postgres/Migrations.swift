@@ -97,6 +97,24 @@ public enum Migrations {
         Migration(
             version: 3, name: "what each command asked for, to tell a retry from a reused Idempotency-Key",
             statements: ["ALTER TABLE commands ADD COLUMN fingerprint text"]),
+        Migration(
+            version: 4, name: "assignment by workload: loads kept with the administrators, the backlog indexed",
+            statements: [
+                "ALTER TABLE administrators ADD COLUMN load integer NOT NULL DEFAULT 0",
+                "ALTER TABLE administrators ADD COLUMN last_assigned_at timestamptz",
+                """
+                UPDATE administrators AS a SET load = (
+                    SELECT count(*) FROM tickets AS t
+                    WHERE t.assignee_id = a.id AND t.status IN ('assigned', 'in_progress', 'waiting_for_client'))
+                """,
+                // The order tickets were opened in, to the row: the backlog's order (created_at
+                // alone ties within a batch).
+                "ALTER TABLE tickets ADD COLUMN opened_order bigint GENERATED ALWAYS AS IDENTITY",
+                """
+                CREATE INDEX tickets_backlog ON tickets (created_at, opened_order)
+                WHERE status = 'new' AND assignee_id IS NULL
+                """,
+            ]),
     ]
 
     /// An arbitrary constant naming the migration lock.

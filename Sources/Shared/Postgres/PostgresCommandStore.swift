@@ -7,9 +7,21 @@ import SopzProcessing
 
 /// The command store in PostgreSQL: a batch of commands recorded, its tickets locked and loaded,
 /// its plan written — one transaction, one BEGIN and one COMMIT (one WAL flush) for the whole
-/// batch. Whatever the batch size it takes two statements: one records every command id and
-/// locks and loads every ticket, and after the pure decisions one writes everything
+/// batch. Whatever the batch size it takes three statements: the assignment lock; one that
+/// records every command id and locks and loads every ticket, administrator and waiting ticket
+/// the batch may touch; and after the pure decisions one that writes everything
 /// (`TicketStatements.swift`).
+///
+/// Why loads stay consistent however many dispatchers and batches run: assignment reads every
+/// administrator's load and the backlog, and any batch may change them (a create, a resolve, an
+/// availability). So each batch first takes one transaction-scoped advisory lock, the same for
+/// all, in a statement of its own — batches that decide on the pool run one after another, and
+/// the next one's statements (each with a fresh READ COMMITTED snapshot, taken after the lock)
+/// see everything the previous committed. It is the first lock a batch takes and the only one it
+/// waits for, so there is no lock order to get wrong and no deadlock; the row locks after it are
+/// uncontended among dispatchers. What runs in parallel is everything outside the transaction:
+/// decoding, the broker, the HTTP edge; inside, a batch of a hundred commands holds it about a
+/// millisecond.
 public struct PostgresCommandStore: CommandStore {
     let client: PostgresClient
     let logger: Logger
@@ -19,20 +31,24 @@ public struct PostgresCommandStore: CommandStore {
         self.logger = logger
     }
 
+    /// An arbitrary constant naming the assignment lock (not the migrations').
+    static let assignmentLock: Int64 = 0x736F_707A_6173  // "sopzas"
+
     public func apply(
-        _ envelopes: [CommandEnvelope], planning plan: @Sendable (LockedState) -> BatchPlan
+        _ envelopes: [CommandEnvelope], capacity: Int, planning plan: @Sendable (LockedState) -> BatchPlan
     ) async throws -> BatchPlan {
         try await client.withTransaction(logger: logger) { connection in
-            let planned = plan(try await recordAndLock(envelopes, on: connection))
+            try await connection.perform("SELECT pg_advisory_xact_lock(\(Self.assignmentLock))", logger: logger)
+            let planned = plan(try await recordAndLock(envelopes, capacity: capacity, on: connection))
             if !planned.writesNothing { try await write(planned, on: connection) }
             return planned
         }
     }
 
     /// Records the command ids (those seen before are left out of the answer) and locks and loads
-    /// the tickets they address, in id order so concurrent batches queue instead of deadlocking.
+    /// the tickets they address, the administrators and the oldest waiting tickets.
     private func recordAndLock(
-        _ envelopes: [CommandEnvelope], on connection: PostgresConnection
+        _ envelopes: [CommandEnvelope], capacity: Int, on connection: PostgresConnection
     ) async throws -> LockedState {
         var unique: [CommandID: CommandEnvelope] = [:]
         for envelope in envelopes where unique[envelope.commandID] == nil { unique[envelope.commandID] = envelope }
@@ -40,21 +56,32 @@ public struct PostgresCommandStore: CommandStore {
         let commandIDs = commands.map(\.commandID.rawValue)
         let issuers = commands.map(\.issuer.id)
         let types = commands.map(\.command.type)
-        let ticketIDs = commands.map(\.ticketID.rawValue)
+        let ticketIDs = commands.map { $0.ticketID?.description ?? "" }
         let rows = try await connection.execute(
             RecordAndLock(
                 commandIDs: commandIDs, issuers: issuers, types: types, ticketIDs: ticketIDs,
-                fingerprints: commands.map(\.command.fingerprint)), logger: logger
+                fingerprints: commands.map(\.command.fingerprint), capacity: capacity,
+                extraPlaces: BacklogBound.extra(for: commands, capacity: capacity)), logger: logger
         ).all()
         var recorded = Set<CommandID>()
+        var administrators: [AssignmentPool.Member] = []
         var current: [TicketID: Ticket] = [:]
-        for row in rows {
-            if recorded.isEmpty, let ids = try PostgresRandomAccessRow(row)["recorded"].decode([UUID]?.self) {
-                recorded = Set(ids.map(CommandID.init))
+        var waiting: [(ticket: Ticket, order: Int64)] = []
+        for (index, row) in rows.enumerated() {
+            let columns = PostgresRandomAccessRow(row)
+            if index == 0 {
+                recorded = Set(try columns["recorded"].decode([UUID]?.self).map { $0.map(CommandID.init) } ?? [])
+                administrators = try PoolRow.members(from: try columns["pool"].decode(String?.self))
             }
-            if let ticket = try TicketRows.ticket(from: row) { current[ticket.id] = ticket }
+            guard let ticket = try TicketRows.ticket(from: row) else { continue }
+            current[ticket.id] = ticket
+            if try columns["waiting"].decode(Bool.self) {
+                waiting.append((ticket, try columns["opened_order"].decode(Int64.self)))
+            }
         }
-        return LockedState(recorded: recorded, tickets: current)
+        let backlog = waiting.sorted { ($0.ticket.createdAt, $0.order) < ($1.ticket.createdAt, $1.order) }
+        return LockedState(
+            recorded: recorded, tickets: current, administrators: administrators, backlog: backlog.map(\.ticket.id))
     }
 
     /// Writes a batch's tickets (their rows are locked already, so an upsert is safe), events,
@@ -65,23 +92,41 @@ public struct PostgresCommandStore: CommandStore {
         let encoder = JSONCoding.encoder()
         func json(_ rows: some Encodable) throws -> String { String(decoding: try encoder.encode(rows), as: UTF8.self) }
         let changed = plan.tickets
-        let tickets = try json(changed)
+        let tickets = try json(changed.enumerated().map { TicketRow(position: $0.offset, ticket: $0.element) })
         let events = try json(plan.events.enumerated().map { EventRow(position: $0.offset, event: $0.element) })
         let rejections = try json(plan.rejections.map { RejectionRow(id: $0.0.rawValue, problem: $0.1) })
         let withdrawn = plan.withdrawn.map(\.rawValue)
+        let administrators = try json(plan.administrators.map(PoolRow.init))
         let rows = try await connection.execute(
-            WriteBatch(tickets: tickets, events: events, rejections: rejections, withdrawn: withdrawn), logger: logger
+            WriteBatch(
+                tickets: tickets, events: events, rejections: rejections, withdrawn: withdrawn,
+                administrators: administrators), logger: logger
         ).all()
         let expected = [
             changed.count, plan.events.count, plan.events.count, plan.rejections.count, withdrawn.count,
+            plan.administrators.count,
         ]
-        let written = rows.first.map { [$0.0, $0.1, $0.2, $0.3, $0.4] }
+        let written = rows.first
         guard written == expected else { throw BatchWriteMismatch(expected: expected, written: written) }
     }
 
     struct BatchWriteMismatch: Error {
         let expected: [Int]
         let written: [Int]?
+    }
+
+    /// A ticket as the write statement reads it; `position` keeps the order tickets were opened in.
+    private struct TicketRow: Encodable {
+        let position: Int
+        let ticket: Ticket
+
+        private enum CodingKeys: String, CodingKey { case position }
+
+        func encode(to encoder: any Encoder) throws {
+            try ticket.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(position, forKey: .position)
+        }
     }
 
     /// An event as the write statement reads it; `position` keeps the batch's order.
@@ -117,6 +162,49 @@ public struct PostgresCommandStore: CommandStore {
     private struct EventData: Encodable {
         let payload: any Encodable & Sendable
         func encode(to encoder: any Encoder) throws { try payload.encode(to: encoder) }
+    }
+
+    /// An administrator as the pool column reads them (times in epoch milliseconds) and the
+    /// write statement writes them (RFC 3339).
+    private struct PoolRow: Codable {
+        let id: String
+        let name: String
+        let available: Bool
+        let load: Int
+        let lastAssignedAt: Double?
+        let lastSeenAt: Double
+
+        init(_ member: AssignmentPool.Member) {
+            id = member.id
+            name = member.name
+            available = member.available
+            load = member.load
+            lastAssignedAt = member.lastAssignedAt.map { $0.timeIntervalSince1970 * 1_000 }
+            lastSeenAt = member.lastSeenAt.timeIntervalSince1970 * 1_000
+        }
+
+        private enum CodingKeys: String, CodingKey { case id, name, available, load, lastAssignedAt, lastSeenAt }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(name, forKey: .name)
+            try container.encode(available, forKey: .available)
+            try container.encode(load, forKey: .load)
+            try container.encodeIfPresent(lastAssignedAt.map(Self.date), forKey: .lastAssignedAt)
+            try container.encode(Self.date(lastSeenAt), forKey: .lastSeenAt)
+        }
+
+        static func date(_ milliseconds: Double) -> Date { Date(timeIntervalSince1970: milliseconds / 1_000) }
+
+        static func members(from json: String?) throws -> [AssignmentPool.Member] {
+            guard let json else { return [] }
+            return try JSONDecoder().decode([PoolRow].self, from: Data(json.utf8)).map {
+                .init(
+                    id: $0.id, name: $0.name, available: $0.available, load: $0.load,
+                    lastAssignedAt: $0.lastAssignedAt.map(date), lastSeenAt: date($0.lastSeenAt))
+            }
+        }
     }
 
     private struct RejectionRow: Encodable {

@@ -12,8 +12,12 @@ public struct BatchPlan: Sendable {
 
     /// One per command, in the order given.
     public private(set) var outcomes: [ApplyOutcome] = []
-    /// The final state of every ticket the batch changed, ordered by id (the order rows are locked in).
-    public var tickets: [Ticket] { changed.values.sorted { $0.id.rawValue.uuidString < $1.id.rawValue.uuidString } }
+    /// The final state of every ticket the batch changed, in the order they were first changed
+    /// (so new tickets are stored in the order they were opened: the backlog's order).
+    public var tickets: [Ticket] { changedOrder.compactMap { changed[$0] } }
+    /// Every administrator the batch registered or changed (availability, load, last
+    /// assignment), in their final state, ordered by id.
+    public private(set) var administrators: [AssignmentPool.Member] = []
     /// New events, in the order they happened.
     public private(set) var events: [TicketEvent] = []
     /// Messages to other systems, in the order they were asked for.
@@ -23,10 +27,16 @@ public struct BatchPlan: Sendable {
     public private(set) var withdrawn: [CommandID] = []
 
     private var changed: [TicketID: Ticket] = [:]
+    private var changedOrder: [TicketID] = []
 
-    /// Decides `envelopes` in order with `rules`, starting from what the store `locked`, at `now`.
-    public init(_ envelopes: [CommandEnvelope], locked: LockedState, now: Date, rules: Rules) {
-        var context = DecisionContext(now: now, tickets: locked.tickets)
+    /// Decides `envelopes` in order with `rules`, starting from what the store `locked`, at `now`;
+    /// nobody is given more than `capacity` tickets by the system.
+    public init(
+        _ envelopes: [CommandEnvelope], locked: LockedState, now: Date, capacity: Int = AssignmentPool.defaultCapacity,
+        rules: Rules
+    ) {
+        let pool = AssignmentPool(capacity: capacity, members: locked.administrators)
+        var context = DecisionContext(now: now, tickets: locked.tickets, pool: pool, backlog: locked.backlog)
         var judged = Set<CommandID>()
         for envelope in envelopes {
             // A command recorded before, or already judged in this batch, changes nothing.
@@ -37,7 +47,9 @@ public struct BatchPlan: Sendable {
             switch rules(envelope, context) {
             case .accept(let accepted):
                 context.apply(accepted)
-                for ticket in accepted.tickets { changed[ticket.id] = ticket }
+                for ticket in accepted.tickets {
+                    if changed.updateValue(ticket, forKey: ticket.id) == nil { changedOrder.append(ticket.id) }
+                }
                 events += accepted.events
                 effects += accepted.effects
                 outcomes.append(.applied(context.ticket(envelope.ticketID)))
@@ -49,21 +61,52 @@ public struct BatchPlan: Sendable {
                 outcomes.append(.retryLater(reason: reason))
             }
         }
+        administrators = context.pool.all.filter { pool.member($0.id) != $0 }
     }
 
     /// True when the batch changes nothing beyond recording command ids.
-    public var writesNothing: Bool { changed.isEmpty && events.isEmpty && rejections.isEmpty && withdrawn.isEmpty }
+    public var writesNothing: Bool {
+        changed.isEmpty && administrators.isEmpty && events.isEmpty && rejections.isEmpty && withdrawn.isEmpty
+    }
 }
 
 /// What the store recorded, locked and loaded for a batch, before anything is decided.
 public struct LockedState: Sendable {
     /// The commands whose ids this transaction recorded; any other was seen before.
     public let recorded: Set<CommandID>
-    /// The tickets the batch addresses, as stored (locked), by id; missing ones do not exist yet.
+    /// The tickets the batch addresses and the backlog's, as stored (locked), by id; missing
+    /// ones do not exist yet.
     public let tickets: [TicketID: Ticket]
+    /// Every administrator, as stored (locked with the batch).
+    public let administrators: [AssignmentPool.Member]
+    /// The oldest tickets waiting for an administrator, oldest first — at least as many as the
+    /// batch could assign (`BacklogBound`); each is in `tickets`.
+    public let backlog: [TicketID]
 
-    public init(recorded: Set<CommandID>, tickets: [TicketID: Ticket]) {
+    public init(
+        recorded: Set<CommandID>, tickets: [TicketID: Ticket], administrators: [AssignmentPool.Member] = [],
+        backlog: [TicketID] = []
+    ) {
         self.recorded = recorded
         self.tickets = tickets
+        self.administrators = administrators
+        self.backlog = backlog
+    }
+}
+
+/// How many of the oldest waiting tickets a store must load so a batch can never assign one it
+/// did not load: every ticket it could assign fills a free place — one an available administrator
+/// has now, one a command of the batch frees (a ticket resolved, cancelled, closed, handed back
+/// or moved on: at most one each), or one of an administrator who becomes available or signs in
+/// (at most `capacity` each). Creates free nothing. The store adds what is free now.
+public enum BacklogBound {
+    public static func extra(for envelopes: [CommandEnvelope], capacity: Int) -> Int {
+        envelopes.reduce(0) { total, envelope in
+            switch envelope.command {
+            case .create: total
+            case .setAvailability, .registerAdministrator: total + capacity
+            case .cancel, .changeStatus, .confirm, .reopen, .assign, .postMessage: total + 1
+            }
+        }
     }
 }

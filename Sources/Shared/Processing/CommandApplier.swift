@@ -12,12 +12,17 @@ import SopzDomain
 public struct CommandApplier: Sendable {
     let store: any CommandStore
     let rules: BatchPlan.Rules
+    /// The most tickets the system gives one administrator (`SOPZ_ASSIGNMENT_CAPACITY`).
+    let capacity: Int
     /// The time a batch is applied at; tests pin it.
     var clock: @Sendable () -> Date = { Date() }
 
-    public init(store: any CommandStore, rules: @escaping BatchPlan.Rules) {
+    public init(
+        store: any CommandStore, rules: @escaping BatchPlan.Rules, capacity: Int = AssignmentPool.defaultCapacity
+    ) {
         self.store = store
         self.rules = rules
+        self.capacity = capacity
     }
 
     /// Applies `envelopes` in one transaction, in order, so later commands see earlier ones; one
@@ -26,10 +31,13 @@ public struct CommandApplier: Sendable {
     /// the commands one by one). Timestamps are kept to the millisecond, as the API shows them.
     public func apply(batch envelopes: [CommandEnvelope]) async throws -> [ApplyOutcome] {
         guard !envelopes.isEmpty else { return [] }
-        let now = Date(timeIntervalSince1970: (clock().timeIntervalSince1970 * 1_000).rounded(.down) / 1_000)
-        let rules = rules
-        return try await store.apply(envelopes) { locked in
-            BatchPlan(envelopes, locked: locked, now: now, rules: rules)
+        let (rules, capacity, clock) = (rules, capacity, clock)
+        return try await store.apply(envelopes, capacity: capacity) { locked in
+            // The time is read once the store holds its locks: batches are applied one after
+            // another, so each one's time is at least the previous one's, and tickets opened
+            // later never look older than tickets already waiting (the backlog is oldest first).
+            let now = Date(timeIntervalSince1970: (clock().timeIntervalSince1970 * 1_000).rounded(.down) / 1_000)
+            return BatchPlan(envelopes, locked: locked, now: now, capacity: capacity, rules: rules)
         }.outcomes
     }
 

@@ -5,15 +5,18 @@ import SopzPorts
 import SopzProcessing
 import Synchronization
 
-/// The write model in memory — command log, tickets, events — for tests that apply and read
-/// commands without PostgreSQL. A batch is applied under one lock, as a transaction would be; a
+/// The write model in memory — command log, tickets, events, administrators — for tests that
+/// apply and read commands without PostgreSQL. A batch is applied under one lock, as a transaction would be; a
 /// finished batch is announced on `notifications` the way the dispatcher's `NOTIFY` announces it
 /// (comma-separated command ids).
-public final class InMemoryWriteModel: CommandStore, CommandOutcomeReading, TicketReading {
+public final class InMemoryWriteModel: CommandStore, CommandOutcomeReading, TicketReading, AdministratorDirectory {
     private struct State {
         var commands: [CommandID: CommandRecord] = [:]
         var tickets: [TicketID: Ticket] = [:]
         var events: [TicketEvent] = []
+        var administrators: [String: (member: AssignmentPool.Member, firstSeenAt: Date)] = [:]
+        /// The order tickets were stored in (PostgreSQL's `opened_order`).
+        var openedOrder: [TicketID: Int] = [:]
     }
 
     private let state = Mutex(State())
@@ -28,13 +31,22 @@ public final class InMemoryWriteModel: CommandStore, CommandOutcomeReading, Tick
     public var events: [TicketEvent] { state.withLock { $0.events } }
 
     /// Stores `ticket` as if an earlier command had made it.
-    public func insert(_ ticket: Ticket) { state.withLock { $0.tickets[ticket.id] = ticket } }
+    public func insert(_ ticket: Ticket) {
+        state.withLock { state in
+            if state.tickets.updateValue(ticket, forKey: ticket.id) == nil {
+                state.openedOrder[ticket.id] = state.openedOrder.count
+            }
+        }
+    }
 
     /// Records `record` as if a dispatcher had finished that command.
     public func insert(_ record: CommandRecord) { state.withLock { $0.commands[record.commandID] = record } }
 
+    /// Every administrator the model knows, by id.
+    public var administrators: [AssignmentPool.Member] { state.withLock { $0.administrators.values.map(\.member) } }
+
     public func apply(
-        _ envelopes: [CommandEnvelope], planning plan: @Sendable (LockedState) -> BatchPlan
+        _ envelopes: [CommandEnvelope], capacity: Int, planning plan: @Sendable (LockedState) -> BatchPlan
     ) async throws -> BatchPlan {
         let planned = state.withLock { state in
             var recorded = Set<CommandID>()
@@ -45,8 +57,25 @@ public final class InMemoryWriteModel: CommandStore, CommandOutcomeReading, Tick
                     ticketID: envelope.ticketID, status: .done, rejection: nil,
                     fingerprint: envelope.command.fingerprint)
             }
-            let planned = plan(LockedState(recorded: recorded, tickets: state.tickets))
-            for ticket in planned.tickets { state.tickets[ticket.id] = ticket }
+            // The whole backlog: nothing is too many in memory.
+            let order = state.openedOrder
+            let backlog = state.tickets.values.filter(\.isWaitingForAssignment)
+                .sorted { ($0.createdAt, order[$0.id] ?? 0) < ($1.createdAt, order[$1.id] ?? 0) }
+            let planned = plan(
+                LockedState(
+                    recorded: recorded, tickets: state.tickets,
+                    administrators: state.administrators.values.map(\.member),
+                    backlog: backlog.map(\.id)))
+            for ticket in planned.tickets {
+                if state.tickets.updateValue(ticket, forKey: ticket.id) == nil {
+                    state.openedOrder[ticket.id] = state.openedOrder.count
+                }
+            }
+            for member in planned.administrators {
+                state.administrators[member.id] = (
+                    member, state.administrators[member.id]?.firstSeenAt ?? member.lastSeenAt
+                )
+            }
             state.events += planned.events
             for (id, rejection) in planned.rejections {
                 guard let record = state.commands[id] else { continue }
@@ -73,4 +102,20 @@ public final class InMemoryWriteModel: CommandStore, CommandOutcomeReading, Tick
     }
 
     public func ticket(_ id: TicketID) async throws -> Ticket? { state.withLock { $0.tickets[id] } }
+
+    /// Ordered and paged as PostgreSQL's is (by name, then id).
+    public func list(limit: Int, after cursor: ListCursor?) async throws -> Page<Administrator> {
+        let sorted = state.withLock { state in
+            state.administrators.values.map { known in
+                Administrator(
+                    id: known.member.id, name: known.member.name, available: known.member.available,
+                    load: known.member.load, firstSeenAt: known.firstSeenAt, lastSeenAt: known.member.lastSeenAt)
+            }
+        }.sorted { ($0.name, $0.id) < ($1.name, $1.id) }
+        let after = cursor.map { ($0.keys.first ?? "", $0.keys.last ?? "") }
+        let remaining = sorted.filter { after == nil || ($0.name, $0.id) > after! }
+        let items = Array(remaining.prefix(limit))
+        let next = remaining.count > limit ? items.last.map { ListCursor(keys: [$0.name, $0.id]).text } : nil
+        return Page(items: items, nextCursor: next)
+    }
 }

@@ -124,8 +124,9 @@ struct TestSystem: Sendable {
         try await count("SELECT count(*)::bigint FROM tickets WHERE id = \(id.rawValue)")
     }
 
+    /// How many tickets the command created (its `created` events; assignment may add others).
     func eventCount(command id: CommandID) async throws -> Int {
-        try await count("SELECT count(*)::bigint FROM events WHERE command_id = \(id.rawValue)")
+        try await count("SELECT count(*)::bigint FROM events WHERE command_id = \(id.rawValue) AND type = 'created'")
     }
 
     func count(_ query: PostgresQuery) async throws -> Int {

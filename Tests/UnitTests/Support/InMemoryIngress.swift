@@ -38,13 +38,12 @@ struct InMemoryIngress: Sendable {
             ].merging(extra) { $1 }, shared: try SharedSettings(environment: [:]))
         let logger = Logger(label: "test")
         let keys = try await IssuerKeySet(jwks: JSONEncoder().encode(issuer.publishedKeys))
-        let administrators = InMemoryAdministrators()
+        let mint = CommandIDMint(secret: settings.commandIDSecret)
         let dependencies = IngressDependencies(
-            commands: publisher, outcomes: model, tickets: model, administrators: administrators,
+            commands: publisher, outcomes: model, tickets: model, administrators: model,
             readiness: [FixedReadiness("broker"), FixedReadiness("database")],
-            signIn: AdministratorSignIn(directory: administrators, logger: logger),
-            waiter: CommandWaiter(notifications: model.notifications, outcomes: model),
-            mint: CommandIDMint(secret: settings.commandIDSecret),
+            signIn: AdministratorSignIn(gateway: CommandGateway(publisher: publisher, mint: mint), logger: logger),
+            waiter: CommandWaiter(notifications: model.notifications, outcomes: model), mint: mint,
             verifier: TokenVerifier(
                 keySource: FixedKeySource(issuer: issuer.issuer, keySet: keys), audience: audience,
                 clockSkew: settings.clockSkew),

@@ -7,16 +7,46 @@ public struct DecisionContext: Sendable {
     public let now: Date
     /// Tickets by id, locked for the batch; a missing id has no ticket (yet).
     public private(set) var tickets: [TicketID: Ticket]
+    /// The administrators and their loads, locked for the batch.
+    public private(set) var pool: AssignmentPool
+    /// Tickets waiting for an administrator (`new`, nobody's) in the order they were opened —
+    /// as many of the oldest as the batch could possibly assign (`BacklogBound`); each is in
+    /// `tickets`.
+    public private(set) var backlog: [TicketID]
 
-    public init(now: Date, tickets: [TicketID: Ticket]) {
+    public init(
+        now: Date, tickets: [TicketID: Ticket], pool: AssignmentPool = AssignmentPool(capacity: 0, members: []),
+        backlog: [TicketID] = []
+    ) {
         self.now = now
         self.tickets = tickets
+        self.pool = pool
+        self.backlog = backlog
     }
 
-    public func ticket(_ id: TicketID) -> Ticket? { tickets[id] }
+    public func ticket(_ id: TicketID?) -> Ticket? { id.flatMap { tickets[$0] } }
 
-    /// The state after `accepted` (what a later command of the batch sees).
+    /// The state after `accepted` (what a later command of the batch sees). Loads follow the
+    /// tickets: whoever a ticket in hand is assigned to carries it, so no decision counts them.
     public mutating func apply(_ accepted: TicketDecision.Accepted) {
-        for ticket in accepted.tickets { tickets[ticket.id] = ticket }
+        for member in accepted.administrators { pool.upsert(member) }
+        for ticket in accepted.tickets {
+            let before = tickets[ticket.id]
+            pool.account(before: before, after: ticket, at: now)
+            tickets[ticket.id] = ticket
+            if !ticket.isWaitingForAssignment {
+                backlog.removeAll { $0 == ticket.id }
+            } else if !backlog.contains(ticket.id) {
+                // In order of opening; a new ticket (opened now) goes last, a handed-back one
+                // among those opened at its time.
+                let position = backlog.firstIndex { (tickets[$0]?.createdAt ?? .distantPast) > ticket.createdAt }
+                backlog.insert(ticket.id, at: position ?? backlog.endIndex)
+            }
+        }
     }
+}
+
+extension Ticket {
+    /// In the backlog: new and nobody's.
+    public var isWaitingForAssignment: Bool { status == .new && assigneeID == nil }
 }

@@ -14,12 +14,19 @@ public enum TicketDecision: Hashable, Sendable {
         public var events: [TicketEvent]
         /// Every ticket the command changed, in its new state.
         public var tickets: [Ticket]
+        /// Administrators the command registered or changed (loads follow the tickets by
+        /// themselves: `DecisionContext.apply`).
+        public var administrators: [AssignmentPool.Member]
         /// Messages to other systems, sent once the batch committed.
         public var effects: [Effect]
 
-        public init(events: [TicketEvent], tickets: [Ticket], effects: [Effect] = []) {
+        public init(
+            events: [TicketEvent], tickets: [Ticket], administrators: [AssignmentPool.Member] = [],
+            effects: [Effect] = []
+        ) {
             self.events = events
             self.tickets = tickets
+            self.administrators = administrators
             self.effects = effects
         }
     }
