@@ -163,3 +163,25 @@ import Testing
                 == Self.decide(Self.message, by: Self.owner, commandID: id))
     }
 }
+
+@Suite struct SystemMessageTests {
+    @Test func theHelpDeskWritesInTheChatAsSystemButNotOnAFinalTicket() throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let ticket = WorkTicketTests.ticket
+        let envelope = CommandEnvelope(
+            commandID: CommandID(UUID()), issuedAt: now, issuer: WorkTicketTests.admin, ticketID: ticket.id,
+            command: .changeStatus(StatusChange(status: .resolved)))
+        let context = DecisionContext(now: now, tickets: [ticket.id: ticket])
+        let (events, posted) = try #require(
+            SystemMessage.post(
+                "The refund failed: billing timed out", on: ticket, for: envelope, firstIndex: 1, in: context))
+        #expect(posted.version == ticket.version + 1)
+        #expect(posted.status == ticket.status)
+        guard case .messagePosted(let message) = events.first?.change else { throw Unexpected([]) }
+        #expect(message.authorRole == .system)
+        #expect(events.first?.actorID == TicketEvent.systemActor)
+        var closed = ticket
+        closed.status = .closed
+        #expect(SystemMessage.post("late", on: closed, for: envelope, firstIndex: 1, in: context) == nil)
+    }
+}

@@ -23,7 +23,7 @@ enum WorkTicket {
                 .init(.ticketChanged, "the ticket is at version \(ticket.version), not \(expected): read it again"))
         }
         guard let action = action(of: envelope.command) else {
-            return .reject(.init(.invalidInput, "\(envelope.command.name) is not a command on a ticket"))
+            return .reject(.init(.invalidInput, "not a command on a ticket"))
         }
         let violations = envelope.command.violations()
         guard violations.isEmpty else {
@@ -160,9 +160,4 @@ extension Lifecycle.Action {
         case .postMessage: ("post in this ticket's chat", "posted to")
         }
     }
-}
-
-extension TicketCommand {
-    /// The command's name in prose (its wire type is SopzContract's).
-    var name: String { "\(self)".prefix { $0 != "(" }.description }
 }
