@@ -12,7 +12,7 @@ public struct DecisionContext: Sendable {
     /// Tickets waiting for an administrator (`new`, nobody's) in the order they were opened —
     /// as many of the oldest as the batch could possibly assign (`BacklogBound`); each is in
     /// `tickets`.
-    public private(set) var backlog: [TicketID]
+    public private(set) var backlog: Backlog
 
     public init(
         now: Date, tickets: [TicketID: Ticket], pool: AssignmentPool = AssignmentPool(capacity: 0, members: []),
@@ -21,7 +21,7 @@ public struct DecisionContext: Sendable {
         self.now = now
         self.tickets = tickets
         self.pool = pool
-        self.backlog = backlog
+        self.backlog = Backlog(backlog)
     }
 
     public func ticket(_ id: TicketID?) -> Ticket? { id.flatMap { tickets[$0] } }
@@ -35,12 +35,11 @@ public struct DecisionContext: Sendable {
             pool.account(before: before, after: ticket, at: now)
             tickets[ticket.id] = ticket
             if !ticket.isWaitingForAssignment {
-                backlog.removeAll { $0 == ticket.id }
-            } else if !backlog.contains(ticket.id) {
+                backlog.remove(ticket.id)
+            } else {
                 // In order of opening; a new ticket (opened now) goes last, a handed-back one
                 // among those opened at its time.
-                let position = backlog.firstIndex { (tickets[$0]?.createdAt ?? .distantPast) > ticket.createdAt }
-                backlog.insert(ticket.id, at: position ?? backlog.endIndex)
+                backlog.insert(ticket.id, openedAt: ticket.createdAt) { tickets[$0]?.createdAt ?? .distantPast }
             }
         }
     }
