@@ -128,9 +128,9 @@ import Testing
     @Test func dispatcherOptionsAreBounded() throws {
         let options = try DispatcherOptions(environment: ["SOPZ_DISPATCHER_PREFETCH": "10"])
         #expect(options.prefetch == 10)
-        #expect(options.concurrency == 128)
-        #expect(options.maxBatch == 64)
-        #expect(options.batchLanes == 4)
+        #expect(options.concurrency == 512)
+        #expect(options.maxBatch == 256)
+        #expect(options.batchLanes == 1)
         #expect(try DispatcherOptions(environment: ["SOPZ_DISPATCHER_MAX_BATCH": "1"]).maxBatch == 1)
         #expect(throws: ConfigurationError.self) {
             try DispatcherOptions(environment: ["SOPZ_DISPATCHER_BATCH_LANES": "0"])

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import SopzDomain
 
 /// The development issuer's sign-in page: pick a demo user, enter the password, get an access
 /// token and the curl lines to use it. No script at all, and a policy that forbids any.
