@@ -8,7 +8,7 @@ public enum JSONCoding {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(timestampStyle))
+            try container.encode(timestamp(date))
         }
         return encoder
     }
@@ -25,8 +25,12 @@ public enum JSONCoding {
         return decoder
     }
 
-    /// `date` as an RFC 3339 timestamp with milliseconds, e.g. `2027-01-15T08:00:00.125Z`.
-    public static func timestamp(_ date: Date) -> String { date.formatted(timestampStyle) }
+    /// `date` as an RFC 3339 timestamp with milliseconds, e.g. `2027-01-15T08:00:00.125Z`,
+    /// rounded to the nearest millisecond. (The format style truncates, and a time read back
+    /// from PostgreSQL as a `Double` is often a hair below the millisecond it was written as:
+    /// truncated, `.984` would come back `.983`, and the read model would differ from the write
+    /// model it was built from.)
+    public static func timestamp(_ date: Date) -> String { date.addingTimeInterval(0.000_5).formatted(timestampStyle) }
 
     static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 }
