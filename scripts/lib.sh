@@ -5,7 +5,8 @@
 #   .state/tls        a local CA and one server certificate (localhost, 127.0.0.1) for all hops
 #   .state/secrets    generated passwords (never committed)
 #   .state/rabbitmq   RabbitMQ's config, data and logs (owned by the rabbitmq user)
-#   .state/postgres   PostgreSQL's cluster (owned by the postgres user)
+#   .state/postgres   PostgreSQL's write cluster (owned by the postgres user)
+#   .state/postgres-read  a second cluster on another port for the read model (SOPZ_READ_DATABASE_URL)
 #   .state/env        the SOPZ_* variables the services and the tests read
 set -euo pipefail
 
@@ -19,6 +20,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 
 AMQPS_PORT=${SOPZ_LOCAL_AMQPS_PORT:-5671}
 PG_PORT=${SOPZ_LOCAL_PG_PORT:-5432}
+READ_PG_PORT=${SOPZ_LOCAL_READ_PG_PORT:-5433}
 RABBIT_BIN=/usr/lib/rabbitmq/bin
 
 # The TLS policy of every hop (as Sources/Shared/Infrastructure/TLSPolicy.swift): on TLS 1.2 only
@@ -166,16 +168,29 @@ pg_bin() {
   dirname "$newest"
 }
 
-pg_ctl_() { pg "$(pg_bin)/pg_ctl" -D "$STATE/postgres/data" "$@"; }
+# The two clusters: `write` (the write model, the command log, the event store, the outbox) and
+# `read` (the read model the projector builds), each in its own folder and on its own port.
+pg_dir() { if [ "${1:-write}" = read ]; then echo "$STATE/postgres-read"; else echo "$STATE/postgres"; fi; }
+pg_port() { if [ "${1:-write}" = read ]; then echo "$READ_PG_PORT"; else echo "$PG_PORT"; fi; }
 
-pg_running() { [ -d "$STATE/postgres/data" ] && pg_ctl_ status >/dev/null 2>&1; }
+# pg_ctl_ [write|read] ARGS...
+pg_ctl_() {
+  local cluster=write
+  case "${1:-}" in write | read) cluster=$1; shift ;; esac
+  pg "$(pg_bin)/pg_ctl" -D "$(pg_dir "$cluster")/data" "$@"
+}
 
+pg_running() { [ -d "$(pg_dir "${1:-write}")/data" ] && pg_ctl_ "${1:-write}" status >/dev/null 2>&1; }
+
+# start_postgres [write|read]
 start_postgres() {
-  local dir="$STATE/postgres"
+  local cluster=${1:-write} dir port
+  dir=$(pg_dir "$cluster")
+  port=$(pg_port "$cluster")
   mkdir -p "$dir"
   as_root chown postgres:postgres "$dir"
   if [ ! -f "$dir/data/PG_VERSION" ]; then
-    log "initialising PostgreSQL in .state/postgres"
+    log "initialising PostgreSQL ($cluster) in ${dir#"$ROOT"/}"
     pg "$(pg_bin)/initdb" -D "$dir/data" -U postgres --auth-local=peer --auth-host=scram-sha-256 >/dev/null
   fi
   mkdir -p "$dir/run"
@@ -184,7 +199,7 @@ start_postgres() {
   as_root chmod 600 "$dir/server.key"
   cat >"$dir/sopz.conf" <<EOF
 listen_addresses = '127.0.0.1'
-port = $PG_PORT
+port = $port
 unix_socket_directories = '$dir/run'
 ssl = on
 ssl_cert_file = '$dir/server.pem'
@@ -200,27 +215,37 @@ EOF
     echo "include = '$dir/sopz.conf'" >>"$dir/data/postgresql.conf"
   printf 'local all postgres peer\nhostssl all all 127.0.0.1/32 scram-sha-256\n' >"$dir/data/pg_hba.conf"
   as_root chown -R postgres:postgres "$dir"
-  if pg_running; then
-    pg_ctl_ reload >/dev/null # TLS settings and pg_hba.conf apply on reload
+  if pg_running "$cluster"; then
+    pg_ctl_ "$cluster" reload >/dev/null # TLS settings and pg_hba.conf apply on reload
   else
-    log "starting PostgreSQL (TLS on 127.0.0.1:$PG_PORT)"
-    pg_ctl_ -l "$dir/postgres.log" -w -t 60 start >/dev/null
+    log "starting PostgreSQL ($cluster, TLS on 127.0.0.1:$port)"
+    pg_ctl_ "$cluster" -l "$dir/postgres.log" -w -t 60 start >/dev/null
   fi
 }
 
-psql_admin() { pg psql -h "$STATE/postgres/run" -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
+# psql_admin [--read] ARGS...: psql as the superuser on the write cluster (or the read one).
+psql_admin() {
+  local cluster=write
+  [ "${1:-}" = --read ] && { cluster="read"; shift; }
+  pg psql -h "$(pg_dir "$cluster")/run" -p "$(pg_port "$cluster")" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"
+}
 
-# ensure_database NAME USER PASSWORD
+# ensure_database NAME USER PASSWORD [--read]
 ensure_database() {
-  psql_admin -c "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$2') THEN CREATE ROLE \"$2\" LOGIN; END IF; END\$\$;" >/dev/null
-  psql_admin -c "ALTER ROLE \"$2\" PASSWORD '$3'" >/dev/null
-  if [ -z "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$1'")" ]; then
-    psql_admin -c "CREATE DATABASE \"$1\" OWNER \"$2\"" >/dev/null
+  local on=()
+  [ "${4:-}" = --read ] && on=(--read)
+  psql_admin "${on[@]}" -c "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$2') THEN CREATE ROLE \"$2\" LOGIN; END IF; END\$\$;" >/dev/null
+  psql_admin "${on[@]}" -c "ALTER ROLE \"$2\" PASSWORD '$3'" >/dev/null
+  if [ -z "$(psql_admin "${on[@]}" -c "SELECT 1 FROM pg_database WHERE datname = '$1'")" ]; then
+    psql_admin "${on[@]}" -c "CREATE DATABASE \"$1\" OWNER \"$2\"" >/dev/null
   fi
 }
 
 stop_postgres() {
-  if pg_running; then log "stopping PostgreSQL"; pg_ctl_ -m fast -w stop >/dev/null || true; fi
+  local cluster
+  for cluster in read write; do
+    if pg_running "$cluster"; then log "stopping PostgreSQL ($cluster)"; pg_ctl_ "$cluster" -m fast -w stop >/dev/null || true; fi
+  done
 }
 
 # write_env NAME VHOST DATABASE: the SOPZ_* settings for one environment (run or test).
@@ -230,9 +255,11 @@ write_env() {
   pg_password=$(secret postgres-sopz)
   ensure_rabbit_vhost "$2" sopz "$rabbit_password"
   ensure_database "$3" sopz "$pg_password"
+  ensure_database "$3" sopz "$pg_password" --read
   cat >"$STATE/$1.env" <<EOF
 export SOPZ_AMQP_URL='amqps://sopz:$rabbit_password@localhost:$AMQPS_PORT/$2'
 export SOPZ_DATABASE_URL='postgres://sopz:$pg_password@localhost:$PG_PORT/$3?sslmode=verify-full'
+export SOPZ_READ_DATABASE_URL='postgres://sopz:$pg_password@localhost:$READ_PG_PORT/$3?sslmode=verify-full'
 export SOPZ_TLS_CA='$TLS/ca.pem'
 export SOPZ_TLS_CERT='$TLS/server.pem'
 export SOPZ_TLS_KEY='$TLS/server.key'
@@ -269,7 +296,8 @@ prepare_servers() {
   install_packages
   make_certificates
   start_rabbitmq
-  start_postgres
+  start_postgres write
+  start_postgres read
 }
 
 # Stops the Sopz processes started by scripts/run (SIGTERM, then SIGKILL after 30 s).

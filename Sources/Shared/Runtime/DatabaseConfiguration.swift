@@ -16,16 +16,16 @@ public struct DatabaseConfiguration: Sendable {
 
     /// Parses the URL. Only `sslmode=verify-full` (the default when absent) is accepted: the
     /// server's certificate and host name are always verified.
-    public init(url: String, caFile: String?) throws {
+    public init(url: String, caFile: String?, variable: String = "SOPZ_DATABASE_URL") throws {
         guard let components = URLComponents(string: url), let scheme = components.scheme,
             ["postgres", "postgresql"].contains(scheme)
-        else { throw ConfigurationError("SOPZ_DATABASE_URL must be a postgres:// URL") }
+        else { throw ConfigurationError("\(variable) must be a postgres:// URL") }
         guard let host = components.host, !host.isEmpty else {
-            throw ConfigurationError("SOPZ_DATABASE_URL has no host")
+            throw ConfigurationError("\(variable) has no host")
         }
         let sslMode = components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "verify-full"
         guard sslMode == "verify-full" else {
-            throw ConfigurationError("SOPZ_DATABASE_URL must use sslmode=verify-full (got \(sslMode))")
+            throw ConfigurationError("\(variable) must use sslmode=verify-full (got \(sslMode))")
         }
         var database = components.path
         if database.hasPrefix("/") { database.removeFirst() }

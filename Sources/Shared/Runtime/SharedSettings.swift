@@ -8,6 +8,9 @@ public struct SharedSettings: Sendable {
     public var amqp: AMQPConfiguration
     /// `SOPZ_DATABASE_URL`, default `postgres://sopz@localhost:5432/sopz?sslmode=verify-full`.
     public var database: DatabaseConfiguration
+    /// `SOPZ_READ_DATABASE_URL`: the read model's PostgreSQL (the projector writes it, queries
+    /// read it); default the write database. Its pool size is `SOPZ_DATABASE_POOL_SIZE` too.
+    public var readDatabase: DatabaseConfiguration
     /// `SOPZ_TLS_CA`: PEM bundle that signs the broker's, the database's (and the identity
     /// provider's) certificates; the system bundle when unset.
     public var caFile: String?
@@ -28,6 +31,12 @@ public struct SharedSettings: Sendable {
                 throw ConfigurationError("SOPZ_DATABASE_POOL_SIZE must be 1…500")
             }
             database.poolSize = size
+        }
+        readDatabase = database
+        if let url = environment["SOPZ_READ_DATABASE_URL"], !url.isEmpty {
+            let poolSize = database.poolSize
+            readDatabase = try DatabaseConfiguration(url: url, caFile: caFile, variable: "SOPZ_READ_DATABASE_URL")
+            readDatabase.poolSize = poolSize
         }
         devMode = try environment.flag("SOPZ_DEV_MODE")
         logLevel = environment["SOPZ_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info

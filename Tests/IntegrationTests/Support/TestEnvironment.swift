@@ -7,18 +7,19 @@ import SopzRuntime
 enum TestEnvironment {
     struct Missing: Error, CustomStringConvertible {
         let description =
-            "the test environment (SOPZ_AMQP_URL, SOPZ_DATABASE_URL, SOPZ_TLS_*, SOPZ_TEST_*) is not set: run the tests with scripts/test"
+            "the test environment (SOPZ_AMQP_URL, SOPZ_DATABASE_URL, SOPZ_READ_DATABASE_URL, SOPZ_TLS_*, SOPZ_TEST_*) is not set: run the tests with scripts/test"
     }
 
     static var environment: [String: String] { ProcessInfo.processInfo.environment }
 
     static func settings() throws -> SharedSettings {
         guard environment["SOPZ_AMQP_URL"] != nil, environment["SOPZ_DATABASE_URL"] != nil,
-            environment["SOPZ_TLS_CERT"] != nil
+            environment["SOPZ_READ_DATABASE_URL"] != nil, environment["SOPZ_TLS_CERT"] != nil
         else { throw Missing() }
         var settings = try SharedSettings(environment: environment)
         settings.devMode = true
         settings.database.poolSize = 8
+        settings.readDatabase.poolSize = 8
         return settings
     }
 
