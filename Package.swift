@@ -32,6 +32,7 @@ let package = Package(
         .executable(name: "sopz-ingress", targets: ["Ingress"]),
         .executable(name: "sopz-dispatcher", targets: ["Dispatcher"]),
         .executable(name: "sopz-notifier", targets: ["Notifier"]),
+        .executable(name: "sopz-projector", targets: ["Projector"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -99,7 +100,8 @@ let package = Package(
             path: "Sources/Shared/AMQP",
             swiftSettings: swiftSettings
         ),
-        // PostgreSQL: the write model, the command log, the event store, the outbox, migrations.
+        // PostgreSQL: the write model, the command log, the event store, the outbox, migrations,
+        // and the read model the projector builds.
         .target(
             name: "SopzPostgres",
             dependencies: [
@@ -148,6 +150,12 @@ let package = Package(
             path: "Sources/Notifier",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "Projector",
+            dependencies: ["SopzRuntime", "SopzPostgres", .logging, .postgresNIO, .serviceLifecycle],
+            path: "Sources/Projector",
+            swiftSettings: swiftSettings
+        ),
         // Pure tests: no broker, no database.
         .testTarget(
             name: "DomainTests",
@@ -172,7 +180,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "SopzDomain", "SopzContract", "SopzPorts", "SopzProcessing", "SopzRuntime", "SopzAMQP", "SopzPostgres",
-                "SopzTestSupport", "Ingress", "Dispatcher", "Notifier", .hummingbird, .httpTypes,
+                "SopzTestSupport", "Ingress", "Dispatcher", "Notifier", "Projector", .hummingbird, .httpTypes,
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

@@ -13,7 +13,7 @@ import os
 import sys
 
 TICKS = os.sysconf("SC_CLK_TCK")
-PARTS = ["ingress", "rabbitmq", "dispatcher", "postgresql", "notifier"]
+PARTS = ["ingress", "rabbitmq", "dispatcher", "postgresql", "notifier", "projector"]
 
 
 def part_of(pid):
@@ -22,7 +22,7 @@ def part_of(pid):
             comm = f.read().strip()
     except OSError:
         return None
-    for name in ("ingress", "dispatcher", "notifier"):
+    for name in ("ingress", "dispatcher", "notifier", "projector"):
         if comm.startswith(f"sopz-{name}"[:15]):  # comm is cut at 15 characters
             return name
     return {"beam.smp": "rabbitmq", "postgres": "postgresql"}.get(comm)

@@ -1,3 +1,4 @@
+import Foundation
 import SopzDomain
 
 /// Every domain event as the world sees it, in one place: its name, the routing key it leaves on
@@ -39,5 +40,24 @@ public enum EventCatalogue {
         case .statusChanged(let move), .resolved(let move), .cancelled(let move): move
         case .messagePosted(let message): message
         }
+    }
+
+    /// The change an event store row holds: its name and its data as `data(of:)` wrote them.
+    public static func change(named name: String, data: Data) throws -> TicketChange {
+        let decoder = JSONCoding.decoder()
+        switch name {
+        case "created": return .created(try decoder.decode(Ticket.self, from: data))
+        case "assigned": return .assigned(try decoder.decode(Assignment.self, from: data))
+        case "unassigned": return .unassigned(try decoder.decode(Unassignment.self, from: data))
+        case "status_changed": return .statusChanged(try decoder.decode(StatusTransition.self, from: data))
+        case "resolved": return .resolved(try decoder.decode(StatusTransition.self, from: data))
+        case "cancelled": return .cancelled(try decoder.decode(StatusTransition.self, from: data))
+        case "message_posted": return .messagePosted(try decoder.decode(Message.self, from: data))
+        default: throw UnknownEvent(name: name)
+        }
+    }
+
+    public struct UnknownEvent: Error, Equatable {
+        public let name: String
     }
 }

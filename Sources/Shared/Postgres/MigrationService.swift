@@ -8,10 +8,12 @@ import SopzRuntime
 public struct MigrationService: Service {
     public let ready = Gate()
     let client: PostgresClient
+    let schema: Migrations.Schema
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PostgresClient, schema: Migrations.Schema = Migrations.writeModel, logger: Logger) {
         self.client = client
+        self.schema = schema
         self.logger = logger
     }
 
@@ -19,11 +21,13 @@ public struct MigrationService: Service {
         var backoff = Backoff(initial: 0.2, maximum: 5)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                try await Migrations.migrate(client, logger: logger)
+                try await Migrations.migrate(client, schema: schema, logger: logger)
                 ready.open()
                 break
             } catch {
-                logger.warning("database not ready for migrations; retrying", metadata: ["error": "\(error)"])
+                logger.warning(
+                    "database not ready for migrations; retrying",
+                    metadata: ["schema": "\(schema.name)", "error": "\(error)"])
                 try? await Task.sleep(for: .seconds(backoff.next()))
             }
         }

@@ -115,36 +115,64 @@ public enum Migrations {
                 WHERE status = 'new' AND assignee_id IS NULL
                 """,
             ]),
+        Migration(
+            version: 5, name: "the event store records each event's transaction, for the projector",
+            statements: [
+                // The id of the transaction that wrote the row: rows of transactions older than
+                // every one still running can no longer appear (`EventsAfter`).
+                """
+                ALTER TABLE events ADD COLUMN transaction_id bigint NOT NULL
+                    DEFAULT (pg_current_xact_id()::text::bigint)
+                """,
+                "CREATE INDEX events_by_transaction ON events (transaction_id, sequence)",
+            ]),
     ]
 
-    /// An arbitrary constant naming the migration lock.
-    static let lockKey: Int64 = 0x736F_707A  // "sopz"
+    /// One database's versioned schema and the table that records which versions it has.
+    public struct Schema: Sendable {
+        public let name: String
+        let table: String
+        /// An arbitrary constant naming the schema's migration lock.
+        let lockKey: Int64
+        public let migrations: [Migration]
+    }
 
-    /// Applies every missing version; returns the versions it applied.
+    /// The write model: tickets, the command log, the event store, the outbox, administrators.
+    public static let writeModel = Schema(
+        name: "write model", table: "schema_migrations", lockKey: 0x736F_707A, migrations: all)  // "sopz"
+
+    /// Applies every missing version of `schema`; returns the versions it applied.
     @discardableResult
-    public static func migrate(_ client: PostgresClient, logger: Logger) async throws -> [Int] {
+    public static func migrate(
+        _ client: PostgresClient, schema: Schema = writeModel, logger: Logger
+    ) async throws -> [Int] {
         try await client.withTransaction(logger: logger) { connection in
-            try await connection.perform("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+            try await connection.perform("SELECT pg_advisory_xact_lock(\(schema.lockKey))", logger: logger)
             try await connection.perform(
-                """
-                CREATE TABLE IF NOT EXISTS schema_migrations (
-                    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
-                """, logger: logger)
+                PostgresQuery(
+                    unsafeSQL: """
+                        CREATE TABLE IF NOT EXISTS \(schema.table) (
+                            version integer PRIMARY KEY, name text NOT NULL,
+                            applied_at timestamptz NOT NULL DEFAULT now())
+                        """), logger: logger)
             var applied = Set<Int>()
             for try await version in try await connection.query(
-                "SELECT version FROM schema_migrations", logger: logger
+                PostgresQuery(unsafeSQL: "SELECT version FROM \(schema.table)"), logger: logger
             ).decode(Int.self) {
                 applied.insert(version)
             }
             var done: [Int] = []
-            for migration in all where !applied.contains(migration.version) {
+            for migration in schema.migrations where !applied.contains(migration.version) {
                 for statement in migration.statements {
                     try await connection.perform(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                try await connection.perform(
-                    "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
-                    logger: logger)
-                logger.info("applied database migration", metadata: ["version": "\(migration.version)"])
+                var record = PostgresQuery(unsafeSQL: "INSERT INTO \(schema.table) (version, name) VALUES ($1, $2)")
+                record.binds.append(migration.version)
+                record.binds.append(migration.name)
+                try await connection.perform(record, logger: logger)
+                logger.info(
+                    "applied database migration",
+                    metadata: ["schema": "\(schema.name)", "version": "\(migration.version)"])
                 done.append(migration.version)
             }
             return done

@@ -21,7 +21,9 @@ import SopzProcessing
 /// waits for, so there is no lock order to get wrong and no deadlock; the row locks after it are
 /// uncontended among dispatchers. What runs in parallel is everything outside the transaction:
 /// decoding, the broker, the HTTP edge; inside, a batch of a hundred commands holds it about a
-/// millisecond.
+/// millisecond. The projector relies on the lock coming before the batch's first write: a
+/// transaction's id is taken at its first write, so ids follow the order batches commit in
+/// (`PostgresProjectionStore`).
 public struct PostgresCommandStore: CommandStore {
     let client: PostgresClient
     let logger: Logger

@@ -1,0 +1,47 @@
+import Logging
+import ServiceLifecycle
+import SopzPostgres
+import SopzRuntime
+
+/// Keeps the read model up with the event store: a step after every commit notification
+/// (`NOTIFY sopz_outbox`, sent once events are committed) and every `pollInterval` in case one
+/// was missed or a transaction still running held events back; each wake-up steps until caught up.
+struct ProjectionService: Service {
+    let store: PostgresProjectionStore
+    let wakeUps: AsyncStream<String>
+    let schemasReady: [Gate]
+    let logger: Logger
+    var batchSize = 500
+    var pollInterval: Duration = .seconds(1)
+
+    func run() async throws {
+        for gate in schemasReady { await gate.wait() }
+        let (ticks, tick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in wakeUps.cancelOnGracefulShutdown() { tick.yield() }
+                tick.finish()
+            }
+            group.addTask {
+                while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                    tick.yield()
+                    try? await Task.sleep(for: pollInterval)
+                }
+                tick.finish()
+            }
+            group.addTask {
+                for await _ in ticks.cancelOnGracefulShutdown() { await catchUp() }
+            }
+            await group.waitForAll()
+        }
+    }
+
+    /// Steps until a step reads fewer events than it may, or fails (tried again on the next wake-up).
+    func catchUp() async {
+        do {
+            while try await store.step(limit: batchSize).read == batchSize {}
+        } catch {
+            logger.warning("projection paused", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,68 @@
+extension Migrations {
+    /// The read model, in its own database (`SOPZ_READ_DATABASE_URL`) or beside the write model:
+    /// its table names and its migration record differ from the write model's, so both fit in one
+    /// database. Built only by the projector, from the event store; rebuildable from it.
+    public static let readModel = Schema(
+        name: "read model", table: "read_model_migrations", lockKey: 0x736F_707A_726D,  // "sopzrm"
+        migrations: [
+            Migration(
+                version: 1, name: "tickets, their chat and history as the projector builds them; its checkpoint",
+                statements: [
+                    """
+                    CREATE TABLE ticket_views (
+                        id uuid PRIMARY KEY,
+                        owner_id text NOT NULL,
+                        owner_name text NOT NULL,
+                        title text NOT NULL,
+                        description text NOT NULL,
+                        category text,
+                        refund jsonb,
+                        status text NOT NULL,
+                        assignee_id text,
+                        created_at timestamptz NOT NULL,
+                        updated_at timestamptz NOT NULL,
+                        version integer NOT NULL
+                    )
+                    """,
+                    "CREATE INDEX ticket_views_by_owner ON ticket_views (owner_id, created_at DESC, id)",
+                    "CREATE INDEX ticket_views_by_created ON ticket_views (created_at DESC, id)",
+                    """
+                    CREATE TABLE ticket_messages (
+                        id uuid PRIMARY KEY,
+                        ticket_id uuid NOT NULL,
+                        version integer NOT NULL,
+                        author_id text NOT NULL,
+                        author_name text NOT NULL,
+                        author_role text NOT NULL,
+                        body text NOT NULL,
+                        posted_at timestamptz NOT NULL,
+                        UNIQUE (ticket_id, version)
+                    )
+                    """,
+                    """
+                    CREATE TABLE ticket_history (
+                        event_id uuid PRIMARY KEY,
+                        ticket_id uuid NOT NULL,
+                        version integer NOT NULL,
+                        type text NOT NULL,
+                        actor_id text NOT NULL,
+                        occurred_at timestamptz NOT NULL,
+                        data jsonb NOT NULL,
+                        UNIQUE (ticket_id, version)
+                    )
+                    """,
+                    // Where each projection stands in the event store: the last event it applied,
+                    // by (transaction, sequence) — the order `EventsAfter` reads in.
+                    """
+                    CREATE TABLE projection_checkpoints (
+                        name text PRIMARY KEY,
+                        transaction_id bigint NOT NULL,
+                        sequence bigint NOT NULL,
+                        events bigint NOT NULL,
+                        last_occurred_at timestamptz,
+                        updated_at timestamptz NOT NULL
+                    )
+                    """,
+                ])
+        ])
+}
