@@ -11,17 +11,20 @@ enum CloudEventMapping {
 
     static func message(for row: OutboxRow) -> OutgoingMessage {
         let id = row.eventID.uuidString.lowercased()
+        var headers = [
+            "cloudEvents:specversion": "1.0",
+            "cloudEvents:id": id,
+            "cloudEvents:source": source,
+            "cloudEvents:type": row.type,
+            "cloudEvents:subject": row.subject,
+            "cloudEvents:time": JSONCoding.timestamp(row.occurredAt),
+        ]
+        // An extension attribute: consumers order one ticket's events by it (1, 2, 3, … without a gap).
+        if let version = row.ticketVersion { headers["cloudEvents:ticketversion"] = String(version) }
         return OutgoingMessage(
             exchange: Topology.eventsExchange, routingKey: row.routingKey, body: Array(row.data.utf8), messageID: id,
             type: row.type, contentType: "application/json", timestamp: row.occurredAt,
-            headers: [
-                "cloudEvents:specversion": "1.0",
-                "cloudEvents:id": id,
-                "cloudEvents:source": source,
-                "cloudEvents:type": row.type,
-                "cloudEvents:subject": row.subject,
-                "cloudEvents:time": JSONCoding.timestamp(row.occurredAt),
-            ],
+            headers: headers,
             mandatory: false)
     }
 }

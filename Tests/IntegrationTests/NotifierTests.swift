@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import PostgresNIO
 import SopzAMQP
 import SopzContract
 import SopzPostgres
@@ -18,6 +19,7 @@ extension Integration {
 
         @Test func aCreatedTicketIsAnnouncedAsACloudEvent() async throws {
             try await TestSystem.run(notifier: true) { system in
+                try await system.database.query("TRUNCATE outbox")  // what earlier tests left unrelayed
                 try await system.administration.declareQueue(
                     Self.subscriber, boundTo: Topology.eventsExchange, bindingKey: "ticket.#")
                 let ada = try await system.token("ada")
@@ -43,6 +45,7 @@ extension Integration {
         /// in the order they were recorded, and the outbox is empty afterwards.
         @Test(.timeLimit(.minutes(1))) func eventsLeaveInTheOrderTheyWereRecorded() async throws {
             try await TestSystem.run { system in
+                try await system.database.query("TRUNCATE outbox")  // what earlier tests left unrelayed
                 try await system.administration.declareQueue(
                     Self.subscriber, boundTo: Topology.eventsExchange, bindingKey: "ticket.#")
                 let ada = try await system.token("ada")
@@ -62,7 +65,10 @@ extension Integration {
                 ) {
                     for await delivery in consumer.deliveries {
                         consumer.ack(delivery)
-                        guard let subject = delivery.headers["cloudEvents:subject"], wanted.contains(subject) else {
+                        // Only the creations: with an administrator available each ticket is assigned too.
+                        guard delivery.routingKey == "ticket.created",
+                            let subject = delivery.headers["cloudEvents:subject"], wanted.contains(subject)
+                        else {
                             continue
                         }
                         arrived.set(arrived.value + [subject])

@@ -82,7 +82,7 @@ import Testing
         let row = OutboxRow(
             id: 1, eventID: UUID(), routingKey: EventCatalogue.routingKey(of: change),
             type: EventCatalogue.cloudEventType(of: change), subject: UUID().uuidString.lowercased(),
-            data: String(decoding: data, as: UTF8.self), occurredAt: Date())
+            data: String(decoding: data, as: UTF8.self), occurredAt: Date(), ticketVersion: 2)
         let headers = CloudEventMapping.message(for: row).headers
         #expect(schema.problems(headers, against: try #require(message["headers"] as? [String: Any])) == [])
     }

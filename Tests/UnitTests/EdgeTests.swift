@@ -43,7 +43,7 @@ import Testing
         let eventID = UUID()
         let row = OutboxRow(
             id: 1, eventID: eventID, routingKey: "ticket.created", type: "sopz.ticket.created.v1", subject: "t-1",
-            data: #"{"id":"t-1"}"#, occurredAt: Date(timeIntervalSince1970: 1_800_000_000.5))
+            data: #"{"id":"t-1"}"#, occurredAt: Date(timeIntervalSince1970: 1_800_000_000.5), ticketVersion: 3)
         let message = CloudEventMapping.message(for: row)
         #expect(message.exchange == "sopz.events")
         #expect(message.routingKey == "ticket.created")
@@ -56,7 +56,16 @@ import Testing
                 "cloudEvents:specversion": "1.0", "cloudEvents:id": eventID.uuidString.lowercased(),
                 "cloudEvents:source": "/sopz", "cloudEvents:type": "sopz.ticket.created.v1",
                 "cloudEvents:subject": "t-1", "cloudEvents:time": "2027-01-15T08:00:00.500Z",
+                "cloudEvents:ticketversion": "3",
             ])
+    }
+
+    /// A row written before versions were recorded leaves without the attribute, not with a wrong one.
+    @Test func aRowWithoutAVersionHasNoVersionAttribute() {
+        let row = OutboxRow(
+            id: 1, eventID: UUID(), routingKey: "ticket.created", type: "sopz.ticket.created.v1", subject: "t-1",
+            data: "{}", occurredAt: Date(), ticketVersion: nil)
+        #expect(CloudEventMapping.message(for: row).headers["cloudEvents:ticketversion"] == nil)
     }
 }
 

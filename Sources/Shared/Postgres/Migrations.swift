@@ -126,6 +126,9 @@ public enum Migrations {
                 """,
                 "CREATE INDEX events_by_transaction ON events (transaction_id, sequence)",
             ]),
+        Migration(
+            version: 6, name: "outbox rows carry their ticket's version, for consumers to order by",
+            statements: ["ALTER TABLE outbox ADD COLUMN ticket_version integer"]),
     ]
 
     /// One database's versioned schema and the table that records which versions it has.

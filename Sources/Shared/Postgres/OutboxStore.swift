@@ -11,6 +11,22 @@ public struct OutboxRow: Sendable, Equatable {
     public let subject: String
     public let data: String
     public let occurredAt: Date
+    /// The ticket's version after the event (nil on rows written before it was recorded).
+    public let ticketVersion: Int?
+
+    public init(
+        id: Int64, eventID: UUID, routingKey: String, type: String, subject: String, data: String, occurredAt: Date,
+        ticketVersion: Int?
+    ) {
+        self.id = id
+        self.eventID = eventID
+        self.routingKey = routingKey
+        self.type = type
+        self.subject = subject
+        self.data = data
+        self.occurredAt = occurredAt
+        self.ticketVersion = ticketVersion
+    }
 }
 
 /// The outbox side of the write model, read by the notifier.
@@ -39,14 +55,14 @@ public struct OutboxStore: Sendable {
                 """
                 DELETE FROM outbox WHERE id IN (
                     SELECT id FROM outbox ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
-                RETURNING id, event_id, routing_key, type, subject, data::text, occurred_at
+                RETURNING id, event_id, routing_key, type, subject, data::text, occurred_at, ticket_version
                 """, logger: logger
-            ).decode((Int64, UUID, String, String, String, String, Date).self)
-            for try await (id, eventID, routingKey, type, subject, data, occurredAt) in sequence {
+            ).decode((Int64, UUID, String, String, String, String, Date, Int?).self)
+            for try await (id, eventID, routingKey, type, subject, data, occurredAt, version) in sequence {
                 rows.append(
                     OutboxRow(
                         id: id, eventID: eventID, routingKey: routingKey, type: type, subject: subject, data: data,
-                        occurredAt: occurredAt))
+                        occurredAt: occurredAt, ticketVersion: version))
             }
             guard !rows.isEmpty else { return 0 }
             rows.sort { $0.id < $1.id }  // RETURNING promises no order

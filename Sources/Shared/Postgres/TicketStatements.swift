@@ -110,8 +110,8 @@ struct WriteBatch: PostgresPreparedStatement {
             FROM new_events ORDER BY position
             RETURNING 1
         ), outbox_rows AS (
-            INSERT INTO outbox (event_id, routing_key, type, subject, data, occurred_at)
-            SELECT id, "routingKey", "cloudEventType", "ticketId"::text, data, "occurredAt"
+            INSERT INTO outbox (event_id, routing_key, type, subject, data, occurred_at, ticket_version)
+            SELECT id, "routingKey", "cloudEventType", "ticketId"::text, data, "occurredAt", version
             FROM new_events ORDER BY position
             RETURNING 1
         ), rejected AS (
