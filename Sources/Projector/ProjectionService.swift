@@ -13,6 +13,9 @@ struct ProjectionService: Service {
     let logger: Logger
     var batchSize = 500
     var pollInterval: Duration = .seconds(1)
+    /// How long a wake-up waits for more commits before stepping: under load this turns a step
+    /// per commit into one per many, for a lag nobody reading notices (seconds are allowed).
+    var gatherDelay: Duration = .milliseconds(100)
 
     func run() async throws {
         for gate in schemasReady { await gate.wait() }
@@ -30,7 +33,10 @@ struct ProjectionService: Service {
                 tick.finish()
             }
             group.addTask {
-                for await _ in ticks.cancelOnGracefulShutdown() { await catchUp() }
+                for await _ in ticks.cancelOnGracefulShutdown() {
+                    try? await Task.sleep(for: gatherDelay)
+                    await catchUp()
+                }
             }
             await group.waitForAll()
         }
