@@ -107,6 +107,24 @@ extension Integration {
             }
         }
 
+        /// The real `sopz-projector` executable, as an operator runs it: it migrates the read
+        /// database, projects what is committed, and stops cleanly on SIGTERM.
+        @Test func theExecutableProjectsAndStopsCleanly() async throws {
+            try await TestSystem.run(dispatcher: false) { system in
+                try await ReadModel.withClient(system.settings) { read in
+                    try await ReadModel.reset(write: system.database, read: read)
+                    let projector = try ChildProcess.start("sopz-projector")
+                    defer { projector.kill() }
+                    let event = ReadModel.creation()
+                    try await system.database.withConnection { try await ReadModel.insert(event, on: $0) }
+                    try await eventually("the projector has the ticket") {
+                        try await ReadModel.views(read).map(\.id) == [event.ticketID]
+                    }
+                    #expect(projector.terminate() == 0)
+                }
+            }
+        }
+
         /// Two projector replicas at once while events keep arriving: every event is read once in
         /// all (the checkpoint's counter would count a second read) and applied once.
         @Test func replicasTakeTurnsAndApplyEachEventOnce() async throws {
