@@ -25,27 +25,8 @@ struct OutboxRelayService: Service {
 
     func run() async throws {
         await schemaReady.wait()
-        // Many NOTIFYs arriving during one drain collapse into a single further drain.
-        let (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await _ in listener.notifications.cancelOnGracefulShutdown() { wake.yield() }
-                wake.finish()
-            }
-            group.addTask {
-                while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                    wake.yield()
-                    try? await Task.sleep(for: pollInterval)
-                }
-                wake.finish()
-            }
-            group.addTask {
-                for await _ in wakeUps.cancelOnGracefulShutdown() {
-                    try? await Task.sleep(for: gatherDelay)
-                    await drain()
-                }
-            }
-            await group.waitForAll()
+        await drainOnWakeUps(listener.notifications, pollInterval: pollInterval, gatherDelay: gatherDelay) {
+            await drain()
         }
     }
 

@@ -19,27 +19,7 @@ struct ProjectionService: Service {
 
     func run() async throws {
         for gate in schemasReady { await gate.wait() }
-        let (ticks, tick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await _ in wakeUps.cancelOnGracefulShutdown() { tick.yield() }
-                tick.finish()
-            }
-            group.addTask {
-                while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                    tick.yield()
-                    try? await Task.sleep(for: pollInterval)
-                }
-                tick.finish()
-            }
-            group.addTask {
-                for await _ in ticks.cancelOnGracefulShutdown() {
-                    try? await Task.sleep(for: gatherDelay)
-                    await catchUp()
-                }
-            }
-            await group.waitForAll()
-        }
+        await drainOnWakeUps(wakeUps, pollInterval: pollInterval, gatherDelay: gatherDelay) { await catchUp() }
     }
 
     /// Steps until a step reads fewer events than it may, or fails (tried again on the next wake-up).

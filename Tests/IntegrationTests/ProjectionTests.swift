@@ -67,11 +67,7 @@ extension Integration {
         @Test func anEventOfATransactionStillRunningIsWaitedForNotPassedOver() async throws {
             try await TestSystem.run(dispatcher: false) { system in
                 try await ReadModel.withClient(system.settings) { read in
-                    try await ReadModel.reset(write: system.database, read: read)
-                    try await Migrations.migrate(
-                        read, schema: Migrations.readModel, logger: TestEnvironment.logger("m"))
-                    let store = PostgresProjectionStore(
-                        eventStore: system.database, readModel: read, logger: TestEnvironment.logger("projector"))
+                    let store = try await ReadModel.resetStore(write: system.database, read: read)
                     let early = ReadModel.creation()
                     let late = ReadModel.creation()
                     let started = Gate()
@@ -130,11 +126,7 @@ extension Integration {
         @Test func replicasTakeTurnsAndApplyEachEventOnce() async throws {
             try await TestSystem.run(dispatcher: false) { system in
                 try await ReadModel.withClient(system.settings) { read in
-                    try await ReadModel.reset(write: system.database, read: read)
-                    try await Migrations.migrate(
-                        read, schema: Migrations.readModel, logger: TestEnvironment.logger("m"))
-                    let store = PostgresProjectionStore(
-                        eventStore: system.database, readModel: read, logger: TestEnvironment.logger("projector"))
+                    let store = try await ReadModel.resetStore(write: system.database, read: read)
                     let writing = Gate()
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
@@ -172,7 +164,13 @@ enum ReadModel {
         try await withServices([client], logger: logger) { try await body(client) }
     }
 
-    /// Empties the write model's tickets and events and the whole read model.
+    /// `reset`, then a projector's store between the two.
+    static func resetStore(write: PostgresClient, read: PostgresClient) async throws -> PostgresProjectionStore {
+        try await reset(write: write, read: read)
+        return PostgresProjectionStore(eventStore: write, readModel: read, logger: TestEnvironment.logger("projector"))
+    }
+
+    /// Empties the write model's tickets and events and the whole read model (migrated first).
     static func reset(write: PostgresClient, read: PostgresClient) async throws {
         try await write.query("TRUNCATE tickets, administrators, events, outbox")
         try await Migrations.migrate(read, schema: Migrations.readModel, logger: TestEnvironment.logger("m"))

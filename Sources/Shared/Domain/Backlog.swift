@@ -5,7 +5,7 @@ import Foundation
 /// thousands — so taking the first and asking whether one is waiting cost O(1); only a ticket
 /// leaving from the middle (cancelled while waiting, assigned by hand) or one handed back (placed
 /// among those opened at its time) costs a scan, at most one per command.
-public struct Backlog: Sendable, Equatable, Sequence {
+public struct Backlog: Sendable, Sequence {
     private var ids: [TicketID]
     /// Where the waiting ones start in `ids`: those before it were taken.
     private var start = 0
@@ -52,6 +52,4 @@ public struct Backlog: Sendable, Equatable, Sequence {
             ids.append(id)
         }
     }
-
-    public static func == (a: Backlog, b: Backlog) -> Bool { a.all == b.all }
 }

@@ -91,14 +91,14 @@ public struct PostgresCommandStore: CommandStore {
     /// documents. (No NOTIFY in here: see `CommitNotifications`.) The row counts are checked, so
     /// a write that went astray fails the batch instead of passing for a committed one.
     private func write(_ plan: BatchPlan, on connection: PostgresConnection) async throws {
-        let encoder = JSONCoding.encoder()
-        func json(_ rows: some Encodable) throws -> String { String(decoding: try encoder.encode(rows), as: UTF8.self) }
         let changed = plan.tickets
-        let tickets = try json(changed.enumerated().map { TicketRow(position: $0.offset, ticket: $0.element) })
-        let events = try json(plan.events.enumerated().map { EventRow(position: $0.offset, event: $0.element) })
-        let rejections = try json(plan.rejections.map { RejectionRow(id: $0.0.rawValue, problem: $0.1) })
+        let tickets = try JSONRows.encode(
+            changed.enumerated().map { TicketRow(position: $0.offset, ticket: $0.element) })
+        let events = try JSONRows.encode(
+            plan.events.enumerated().map { EventRow(position: $0.offset, event: $0.element) })
+        let rejections = try JSONRows.encode(plan.rejections.map { RejectionRow(id: $0.0.rawValue, problem: $0.1) })
         let withdrawn = plan.withdrawn.map(\.rawValue)
-        let administrators = try json(plan.administrators.map(PoolRow.init))
+        let administrators = try JSONRows.encode(plan.administrators.map(PoolRow.init))
         let rows = try await connection.execute(
             WriteBatch(
                 tickets: tickets, events: events, rejections: rejections, withdrawn: withdrawn,
@@ -109,12 +109,7 @@ public struct PostgresCommandStore: CommandStore {
             plan.administrators.count,
         ]
         let written = rows.first
-        guard written == expected else { throw BatchWriteMismatch(expected: expected, written: written) }
-    }
-
-    struct BatchWriteMismatch: Error {
-        let expected: [Int]
-        let written: [Int]?
+        guard written == expected else { throw WriteCountMismatch(expected: expected, written: written) }
     }
 
     /// A ticket as the write statement reads it; `position` keeps the order tickets were opened in.
@@ -141,7 +136,7 @@ public struct PostgresCommandStore: CommandStore {
         let name: String
         let routingKey: String
         let cloudEventType: String
-        let data: EventData
+        let data: EncodedData
         let actorId: String
         let commandId: UUID
         let occurredAt: Date
@@ -154,16 +149,11 @@ public struct PostgresCommandStore: CommandStore {
             name = EventCatalogue.name(of: event.change)
             routingKey = EventCatalogue.routingKey(of: event.change)
             cloudEventType = EventCatalogue.cloudEventType(of: event.change)
-            data = EventData(payload: EventCatalogue.data(of: event.change))
+            data = EncodedData(payload: EventCatalogue.data(of: event.change))
             actorId = event.actorID
             commandId = event.commandID.rawValue
             occurredAt = event.occurredAt
         }
-    }
-
-    private struct EventData: Encodable {
-        let payload: any Encodable & Sendable
-        func encode(to encoder: any Encoder) throws { try payload.encode(to: encoder) }
     }
 
     /// An administrator as the pool column reads them (times in epoch milliseconds) and the

@@ -74,18 +74,16 @@ public struct PostgresProjectionStore: Sendable {
     private func write(
         _ plan: ProjectionPlan, through last: StoredEvent, count: Int, on connection: PostgresConnection
     ) async throws {
-        let encoder = JSONCoding.encoder()
-        func json(_ rows: some Encodable) throws -> String { String(decoding: try encoder.encode(rows), as: UTF8.self) }
         let statement = WriteProjection(
-            views: try json(plan.tickets),
-            messages: try json(plan.messages.map { MessageRow(message: $0.message, version: $0.version) }),
-            history: try json(plan.history.map(HistoryRow.init)), name: Self.name,
+            views: try JSONRows.encode(plan.tickets),
+            messages: try JSONRows.encode(plan.messages.map { MessageRow(message: $0.message, version: $0.version) }),
+            history: try JSONRows.encode(plan.history.map(HistoryRow.init)), name: Self.name,
             transaction: last.transaction, sequence: last.sequence, events: Int64(count),
             lastOccurredAt: last.event.occurredAt)
         let written = try await connection.execute(statement, logger: logger).all().first
         let expected = [plan.tickets.count, plan.messages.count, plan.history.count]
         guard written == expected else {
-            throw PostgresCommandStore.BatchWriteMismatch(expected: expected, written: written)
+            throw WriteCountMismatch(expected: expected, written: written)
         }
     }
 
@@ -109,7 +107,7 @@ public struct PostgresProjectionStore: Sendable {
         let type: String
         let actorId: String
         let occurredAt: Date
-        let data: EventData
+        let data: EncodedData
 
         init(_ event: TicketEvent) {
             eventId = event.id
@@ -118,14 +116,10 @@ public struct PostgresProjectionStore: Sendable {
             type = EventCatalogue.name(of: event.change)
             actorId = event.actorID
             occurredAt = event.occurredAt
-            data = EventData(payload: EventCatalogue.data(of: event.change))
+            data = EncodedData(payload: EventCatalogue.data(of: event.change))
         }
     }
 
-    private struct EventData: Encodable {
-        let payload: any Encodable & Sendable
-        func encode(to encoder: any Encoder) throws { try payload.encode(to: encoder) }
-    }
 }
 
 /// An event as the event store holds it, with where it stands in the projector's order.
@@ -190,17 +184,9 @@ struct TicketViews: PostgresPreparedStatement {
 struct WriteProjection: PostgresPreparedStatement {
     static let sql = """
         WITH view_rows AS (
-            INSERT INTO ticket_views (id, owner_id, owner_name, title, description, category, refund, status,
-                                      assignee_id, created_at, updated_at, version)
-            SELECT id, "ownerId", "ownerName", title, description, category, refund, status, "assigneeId",
-                   "createdAt", "updatedAt", version
-            FROM jsonb_to_recordset($1::jsonb) AS t(
-                id uuid, "ownerId" text, "ownerName" text, title text, description text, category text,
-                refund jsonb, status text, "assigneeId" text, "createdAt" timestamptz, "updatedAt" timestamptz,
-                version int4)
-            ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description,
-                category = EXCLUDED.category, refund = EXCLUDED.refund, status = EXCLUDED.status,
-                assignee_id = EXCLUDED.assignee_id, updated_at = EXCLUDED.updated_at, version = EXCLUDED.version
+            INSERT INTO ticket_views (\(TicketRows.writtenColumns))
+            SELECT \(TicketRows.jsonFields) FROM jsonb_to_recordset($1::jsonb) AS t(\(TicketRows.jsonRecord))
+            ON CONFLICT (id) DO UPDATE SET \(TicketRows.upsertUpdate)
             RETURNING 1
         ), message_rows AS (
             INSERT INTO ticket_messages (id, ticket_id, version, author_id, author_name, author_role, body, posted_at)

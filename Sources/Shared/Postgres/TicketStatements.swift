@@ -77,18 +77,11 @@ struct RecordAndLock: PostgresPreparedStatement {
 struct WriteBatch: PostgresPreparedStatement {
     static let sql = """
         WITH ticket_rows AS (
-            INSERT INTO tickets (id, owner_id, owner_name, title, description, category, refund, status,
-                                 assignee_id, created_at, updated_at, version)
-            SELECT id, "ownerId", "ownerName", title, description, category, refund, status, "assigneeId",
-                   "createdAt", "updatedAt", version
-            FROM jsonb_to_recordset($1::jsonb) AS t(
-                id uuid, "ownerId" text, "ownerName" text, title text, description text, category text,
-                refund jsonb, status text, "assigneeId" text, "createdAt" timestamptz, "updatedAt" timestamptz,
-                version int4, position int4)
+            INSERT INTO tickets (\(TicketRows.writtenColumns))
+            SELECT \(TicketRows.jsonFields)
+            FROM jsonb_to_recordset($1::jsonb) AS t(\(TicketRows.jsonRecord), position int4)
             ORDER BY position  -- new rows take their opened_order in this order
-            ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description,
-                category = EXCLUDED.category, refund = EXCLUDED.refund, status = EXCLUDED.status,
-                assignee_id = EXCLUDED.assignee_id, updated_at = EXCLUDED.updated_at, version = EXCLUDED.version
+            ON CONFLICT (id) DO UPDATE SET \(TicketRows.upsertUpdate)
             RETURNING 1
         ), administrator_rows AS (
             INSERT INTO administrators (id, name, available, load, last_assigned_at, last_seen_at)
