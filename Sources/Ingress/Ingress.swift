@@ -31,7 +31,11 @@ struct Ingress {
 struct IngressDependencies: Sendable {
     let commands: any CommandPublishing
     let outcomes: any CommandOutcomeReading
+    /// The write model, where commands look at their ticket before they are sent.
     let tickets: any TicketReading
+    /// The read model, where every query is answered.
+    let readModel: any ReadModelReading
+    let progress: ProjectionProgress
     let administrators: any AdministratorDirectory
     let readiness: [any ReadinessProbe]
     let signIn: AdministratorSignIn
@@ -64,7 +68,11 @@ func buildRouter(_ dependencies: IngressDependencies) -> Router<SopzRequestConte
     let gateway = CommandGateway(publisher: dependencies.commands, mint: dependencies.mint)
     let outcomes = CommandOutcomes(
         waiter: dependencies.waiter, outcomes: dependencies.outcomes, mint: dependencies.mint)
-    TicketRoutes(gateway: gateway, outcomes: outcomes, tickets: dependencies.tickets).register(on: api)
+    TicketRoutes(gateway: gateway, outcomes: outcomes).register(on: api)
+    TicketQueryRoutes(
+        reads: ReadYourWrites(
+            readModel: dependencies.readModel, progress: dependencies.progress, writeModel: dependencies.tickets)
+    ).register(on: api)
     TicketCommandRoutes(gateway: gateway, outcomes: outcomes, tickets: dependencies.tickets).register(on: api)
     outcomes.register(on: api)
     AdministratorRoutes(directory: dependencies.administrators).register(on: api)
@@ -104,12 +112,17 @@ struct IngressCore {
     let publisher: AMQPPublisher
     let store: TicketStore
     let migrations: MigrationService
-    /// In start order: database pool, migrations, publisher, LISTEN, waiter, sign-in recorder,
-    /// HTTP client.
+    /// In start order: database pools, migrations, publisher, LISTENs, waiters, sign-in
+    /// recorder, HTTP client.
     let services: [any Service]
 
     static func make(shared: SharedSettings, settings: IngressSettings, logger: Logger) -> IngressCore {
         let database = PostgresClient(configuration: shared.database.clientConfiguration(), backgroundLogger: logger)
+        let readDatabase = PostgresClient(
+            configuration: shared.readDatabase.clientConfiguration(), backgroundLogger: logger)
+        let projected = PostgresListener(
+            configuration: shared.readDatabase, channel: ReadModelStore.projectedChannel, logger: logger)
+        let progress = ProjectionProgress(notifications: projected.notifications)
         let migrations = MigrationService(client: database, logger: logger)
         let publisher = AMQPPublisher(configuration: shared.amqp, logger: logger)
         let store = TicketStore(client: database, logger: logger)
@@ -126,9 +139,12 @@ struct IngressCore {
         let signIn = AdministratorSignIn(gateway: CommandGateway(publisher: commands, mint: mint), logger: logger)
         let dependencies = IngressDependencies(
             commands: commands, outcomes: store, tickets: store,
+            readModel: ReadModelStore(client: readDatabase, logger: logger), progress: progress,
             administrators: administrators,
             readiness: [
-                BrokerReadiness(publisher: publisher), DatabaseReadiness(client: database, logger: logger),
+                BrokerReadiness(publisher: publisher),
+                DatabaseReadiness(name: "database", part: .commands, client: database, logger: logger),
+                DatabaseReadiness(name: "readDatabase", part: .reads, client: readDatabase, logger: logger),
             ], signIn: signIn, waiter: waiter, mint: mint,
             verifier: TokenVerifier(
                 keySource: keySource, audience: settings.audience, clockSkew: settings.clockSkew,
@@ -140,7 +156,10 @@ struct IngressCore {
         return IngressCore(
             dependencies: dependencies, database: database, publisher: publisher, store: store,
             migrations: migrations,
-            services: [database, migrations, publisher, listener, waiter, signIn, httpClient])
+            services: [
+                database, readDatabase, migrations, publisher, listener, waiter, projected, progress, signIn,
+                httpClient,
+            ])
     }
 }
 

@@ -62,6 +62,9 @@ extension Integration {
                     let commandID = try #require(opened.json["commandId"] as? String)
                     let ticketID = try #require(opened.json["ticketId"] as? String)
                     try await eventually("the ticket exists") { try await system.ticketCount(TicketID(ticketID)!) == 1 }
+                    let projected = try await client.get(
+                        "/api/v1/tickets/\(ticketID)?minVersion=1", token: try await system.token(owner.username))
+                    #expect(projected.status == .ok)
 
                     var failures: [String] = []
                     var checked = 0

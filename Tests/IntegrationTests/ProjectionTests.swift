@@ -19,7 +19,7 @@ extension Integration {
     /// transaction still running, and replicas never apply one event twice.
     @Suite struct ProjectionTests {
         @Test func theReadModelFollowsAWholeLifeAndEqualsTheWriteModel() async throws {
-            try await TestSystem.run { system in
+            try await TestSystem.run(projector: false) { system in
                 try await ReadModel.withClient(system.settings) { read in
                     try await ReadModel.reset(write: system.database, read: read)
                     let logger = TestEnvironment.logger("projector")
@@ -65,7 +65,7 @@ extension Integration {
         /// The classic gap: a transaction takes a sequence number, another takes a later one and
         /// commits first. Reading by sequence alone would pass over the first for good.
         @Test func anEventOfATransactionStillRunningIsWaitedForNotPassedOver() async throws {
-            try await TestSystem.run(dispatcher: false) { system in
+            try await TestSystem.run(dispatcher: false, projector: false) { system in
                 try await ReadModel.withClient(system.settings) { read in
                     let store = try await ReadModel.resetStore(write: system.database, read: read)
                     let early = ReadModel.creation()
@@ -106,7 +106,7 @@ extension Integration {
         /// The real `sopz-projector` executable, as an operator runs it: it migrates the read
         /// database, projects what is committed, and stops cleanly on SIGTERM.
         @Test func theExecutableProjectsAndStopsCleanly() async throws {
-            try await TestSystem.run(dispatcher: false) { system in
+            try await TestSystem.run(dispatcher: false, projector: false) { system in
                 try await ReadModel.withClient(system.settings) { read in
                     try await ReadModel.reset(write: system.database, read: read)
                     let projector = try ChildProcess.start("sopz-projector")
@@ -124,7 +124,7 @@ extension Integration {
         /// Two projector replicas at once while events keep arriving: every event is read once in
         /// all (the checkpoint's counter would count a second read) and applied once.
         @Test func replicasTakeTurnsAndApplyEachEventOnce() async throws {
-            try await TestSystem.run(dispatcher: false) { system in
+            try await TestSystem.run(dispatcher: false, projector: false) { system in
                 try await ReadModel.withClient(system.settings) { read in
                     let store = try await ReadModel.resetStore(write: system.database, read: read)
                     let writing = Gate()

@@ -124,8 +124,11 @@ extension Integration {
                         headers: [.prefer: "wait=10"])
                     #expect(created.json["status"] as? String == "assigned")
                     let id = try #require(created.json["id"] as? String)
+                    let version = try #require(created.json["version"] as? Int)
                     let etag = try #require(
-                        try await client.get("/api/v1/tickets/\(id)", token: tokens["ada"]).headers[.eTag])
+                        try await client.get("/api/v1/tickets/\(id)?minVersion=\(version)", token: tokens["ada"])
+                            .headers[.eTag])
+                    #expect(etag == "\"\(version)\"")
                     let outcomes = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                         for (user, status) in [("ann", "in_progress"), ("bill", "waiting_for_client")] {
                             group.addTask {

@@ -215,8 +215,8 @@ import Testing
         let ingress = try await InMemoryIngress.make()
         let core = ingress.dependencies
         let down = IngressDependencies(
-            commands: core.commands, outcomes: core.outcomes, tickets: core.tickets,
-            administrators: core.administrators,
+            commands: core.commands, outcomes: core.outcomes, tickets: core.tickets, readModel: core.readModel,
+            progress: core.progress, administrators: core.administrators,
             readiness: [FixedReadiness("broker", ready: false), FixedReadiness("database")], signIn: core.signIn,
             waiter: core.waiter, mint: core.mint, verifier: core.verifier, metrics: core.metrics,
             rateLimiter: core.rateLimiter, corsOrigins: core.corsOrigins, maxBodyBytes: core.maxBodyBytes,

@@ -33,10 +33,10 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(method: .trace, path: "/api/v1/tickets", allow: "POST"),
-        Case(method: .put, path: "/api/v1/tickets", allow: "POST"),
-        Case(method: .delete, path: "/api/v1/tickets", allow: "POST"),
-        Case(method: .patch, path: "/api/v1/tickets", allow: "POST"),
+        Case(method: .trace, path: "/api/v1/tickets", allow: "GET, HEAD, POST"),
+        Case(method: .put, path: "/api/v1/tickets", allow: "GET, HEAD, POST"),
+        Case(method: .delete, path: "/api/v1/tickets", allow: "GET, HEAD, POST"),
+        Case(method: .patch, path: "/api/v1/tickets/\(UUID())/history", allow: "GET, HEAD"),
         Case(method: .trace, path: "/api/v1/tickets/\(UUID())", allow: "GET, HEAD"),
         Case(method: .post, path: "/api/v1/commands/\(UUID())", allow: "GET, HEAD"),
         Case(method: HTTPRequest.Method("QUERY")!, path: "/api/v1/administrators", allow: "GET, HEAD"),

@@ -55,6 +55,9 @@ import Testing
             BadBody(
                 endpoint: AccessMatrix.changeStatus, name: "no status", body: #"{"comment":"x"}"#, status: .badRequest),
             BadBody(
+                endpoint: AccessMatrix.changeStatus, name: "comment null",
+                body: #"{"status":"in_progress","comment":null}"#, status: .badRequest),
+            BadBody(
                 endpoint: AccessMatrix.cancelTicket, name: "reason too long",
                 body: #"{"reason":"\#(String(repeating: "x", count: 2_001))"}"#, status: .unprocessableContent),
             BadBody(

@@ -99,6 +99,15 @@ struct Problem: HTTPResponseError, Encodable {
         return problem
     }
 
+    /// A read asked for a version (`minVersion`) the read model has not reached in time: the
+    /// change is done, the projector has not shown it yet.
+    static func readModelBehind(_ detail: String) -> Problem {
+        var problem = Problem(
+            .serviceUnavailable, code: "read-model-behind", title: "Not visible yet", detail: detail)
+        problem.headers[.retryAfter] = "1"
+        return problem
+    }
+
     static func tooManyRequests(retryAfter: Int, headers: HTTPFields) -> Problem {
         var problem = Problem(
             .tooManyRequests, code: "rate-limited", title: "Too many commands",

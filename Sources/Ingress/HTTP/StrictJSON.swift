@@ -6,12 +6,15 @@ import SopzDomain
 
 /// Reads a JSON request body into `T`, refusing what a lenient decoder would let through:
 /// a body over the size limit (413), a wrong content type (415), malformed JSON, unknown
-/// fields, missing fields and wrong types (400) — each as a problem naming the field.
+/// fields, missing fields, wrong types and `null` where a value or nothing is meant (400) —
+/// each as a problem naming the field.
 enum StrictJSON {
     /// `allowedFields` maps an object path ("" for the top level, "refund" for a nested object)
-    /// to the keys permitted there.
+    /// to the keys permitted there; `nullable` names the fields (by path) where `null` means
+    /// something (an optional field is otherwise left out, not sent as `null`).
     static func decode<T: Decodable>(
-        _ type: T.Type, from request: Request, context: SopzRequestContext, allowedFields: [String: Set<String>]
+        _ type: T.Type, from request: Request, context: SopzRequestContext, allowedFields: [String: Set<String>],
+        nullable: Set<String> = []
     ) async throws -> T {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/json") else {
@@ -35,8 +38,10 @@ enum StrictJSON {
             throw Problem.badRequest("the body is not valid JSON")
         }
         var unknown: [FieldViolation] = []
-        collectUnknownFields(object, path: "", allowed: allowedFields, into: &unknown)
-        guard unknown.isEmpty else { throw Problem.badRequest("the body has unknown fields", violations: unknown) }
+        collectUnknownFields(object, path: "", allowed: allowedFields, nullable: nullable, into: &unknown)
+        guard unknown.isEmpty else {
+            throw Problem.badRequest("the body has unknown or null fields", violations: unknown)
+        }
         do {
             return try JSONCoding.decoder().decode(T.self, from: data)
         } catch let error as DecodingError {
@@ -45,7 +50,8 @@ enum StrictJSON {
     }
 
     private static func collectUnknownFields(
-        _ value: Any, path: String, allowed: [String: Set<String>], into found: inout [FieldViolation]
+        _ value: Any, path: String, allowed: [String: Set<String>], nullable: Set<String>,
+        into found: inout [FieldViolation]
     ) {
         guard let object = value as? [String: Any] else {
             if path.isEmpty { found.append(.init(field: "", message: "must be a JSON object")) }
@@ -56,8 +62,12 @@ enum StrictJSON {
             let childPath = path.isEmpty ? key : "\(path).\(key)"
             if !permitted.contains(key) {
                 found.append(.init(field: childPath, message: "is not a known field"))
-            } else if allowed[childPath] != nil, !(child is NSNull) {
-                collectUnknownFields(child, path: childPath, allowed: allowed, into: &found)
+            } else if child is NSNull {
+                if !nullable.contains(childPath) {
+                    found.append(.init(field: childPath, message: "must not be null (leave it out instead)"))
+                }
+            } else if allowed[childPath] != nil {
+                collectUnknownFields(child, path: childPath, allowed: allowed, nullable: nullable, into: &found)
             }
         }
     }

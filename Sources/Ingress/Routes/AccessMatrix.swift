@@ -50,7 +50,10 @@ enum AccessMatrix {
     static let createTicket = Endpoint(
         .post, "tickets", roles: [.client],
         exampleBody: #"{"title":"Printer on fire","description":"Third floor, the big one, again."}"#)
+    static let listTickets = Endpoint(.get, "tickets", roles: everyone)
     static let showTicket = Endpoint(.get, "tickets/:id", roles: everyone, resource: .ticket)
+    static let listMessages = Endpoint(.get, "tickets/:id/messages", roles: everyone, resource: .ticket)
+    static let showHistory = Endpoint(.get, "tickets/:id/history", roles: everyone, resource: .ticket)
     static let showCommand = Endpoint(.get, "commands/:id", roles: everyone, resource: .command)
     static let listAdministrators = Endpoint(.get, "administrators", roles: [.manager])
     static let cancelTicket = Endpoint(
@@ -72,7 +75,8 @@ enum AccessMatrix {
         .put, "administrators/me/availability", roles: [.administrator], exampleBody: #"{"available":true}"#)
 
     static let all: [Endpoint] = [
-        createTicket, showTicket, showCommand, listAdministrators, cancelTicket, changeStatus, confirmTicket,
+        createTicket, listTickets, showTicket, listMessages, showHistory, showCommand, listAdministrators, cancelTicket,
+        changeStatus, confirmTicket,
         reopenTicket, assignTicket, postMessage, setAvailability,
     ]
 }

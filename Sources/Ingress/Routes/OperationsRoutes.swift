@@ -4,7 +4,7 @@ import SopzPorts
 
 /// Outside `/api/v1`: liveness, readiness, Prometheus metrics and the OpenAPI document.
 struct OperationsRoutes: Sendable {
-    /// `broker` (commands can be accepted) and `database` (reads work).
+    /// `broker` and `database` (commands can be accepted), `readDatabase` (queries work).
     let readiness: [any ReadinessProbe]
     let metrics: HTTPMetrics
 
@@ -23,10 +23,18 @@ struct OperationsRoutes: Sendable {
         }
     }
 
-    /// 200 when every probe answers, else 503; the body says which is up.
+    /// 200 while the ingress can serve one of its parts — commands (every `commands` probe up)
+    /// or queries (every `reads` probe up) — so a load balancer keeps sending readers to it while
+    /// RabbitMQ or the write database is down; else 503. The body says which server is up.
     @Sendable func ready(_ request: Request, context: SopzRequestContext) async throws -> Response {
         var body: [String: String] = [:]
-        for probe in readiness { body[probe.name] = await probe.isReady() ? "up" : "down" }
-        return try jsonResponse(body, status: body.values.allSatisfy { $0 == "up" } ? .ok : .serviceUnavailable)
+        var up: [ServedPart: [Bool]] = [:]
+        for probe in readiness {
+            let ready = await probe.isReady()
+            body[probe.name] = ready ? "up" : "down"
+            up[probe.part, default: []].append(ready)
+        }
+        let serving = up.values.contains { $0.allSatisfy { $0 } }
+        return try jsonResponse(body, status: serving ? .ok : .serviceUnavailable)
     }
 }

@@ -8,15 +8,18 @@ import SopzRuntime
 struct BrokerReadiness: ReadinessProbe {
     let publisher: AMQPPublisher
     var name: String { "broker" }
+    var part: ServedPart { .commands }
 
     func isReady() async -> Bool { publisher.isConnected }
 }
 
-/// PostgreSQL answers `SELECT 1` within two seconds (reads work).
+/// A PostgreSQL answers `SELECT 1` within two seconds: the write database (commands are looked
+/// at and waited for) or the read database (queries work).
 struct DatabaseReadiness: ReadinessProbe {
+    let name: String
+    let part: ServedPart
     let client: PostgresClient
     let logger: Logger
-    var name: String { "database" }
 
     func isReady() async -> Bool {
         (try? await withDeadline(.seconds(2)) { [client, logger] in

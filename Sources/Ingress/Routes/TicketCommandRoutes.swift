@@ -22,7 +22,7 @@ struct TicketCommandRoutes: Sendable {
         on(AccessMatrix.changeStatus, api, StatusChange.self) { .changeStatus($0) }
         on(AccessMatrix.confirmTicket, api, Confirmation.self) { .confirm($0) }
         on(AccessMatrix.reopenTicket, api, Reopening.self) { .reopen($0) }
-        on(AccessMatrix.assignTicket, api, AssigneeChange.self, fields: AssigneeChange.fieldNames) { .assign($0) }
+        on(AccessMatrix.assignTicket, api, AssigneeChange.self, nullable: ["administratorId"]) { .assign($0) }
         on(AccessMatrix.postMessage, api, NewMessage.self) { .postMessage($0) }
         on(AccessMatrix.setAvailability, api, Availability.self) { .setAvailability($0) }
     }
@@ -30,7 +30,7 @@ struct TicketCommandRoutes: Sendable {
     /// Registers `endpoint` as the command `make` builds from a `Payload` body.
     private func on<Payload: Decodable & FieldNamed>(
         _ endpoint: Endpoint, _ api: RouterGroup<SopzRequestContext>, _ payload: Payload.Type,
-        fields: Set<String> = Payload.fieldNames, make: @escaping @Sendable (Payload) -> TicketCommand
+        nullable: Set<String> = [], make: @escaping @Sendable (Payload) -> TicketCommand
     ) {
         api.on(endpoint) { request, context, user in
             let idempotencyKey = try CommandGateway.validIdempotencyKey(request.headers[.idempotencyKey])
@@ -43,7 +43,9 @@ struct TicketCommandRoutes: Sendable {
             }
             let expectedVersion = TicketETag.expectedVersion(ifMatch: request.headers[.ifMatch])
             let command = make(
-                try await StrictJSON.decode(Payload.self, from: request, context: context, allowedFields: ["": fields]))
+                try await StrictJSON.decode(
+                    Payload.self, from: request, context: context, allowedFields: ["": Payload.fieldNames],
+                    nullable: nullable))
             let violations = command.violations()
             guard violations.isEmpty else { throw Problem.invalid("the request is not valid", violations: violations) }
             if let ticketID { try await look(at: ticketID, for: user, expecting: expectedVersion) }

@@ -17,12 +17,16 @@ public enum JSONCoding {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
-            let text = try container.decode(String.self)
-            if let date = try? timestampStyle.parse(text) { return date }
-            if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
+            if let date = date(from: try container.decode(String.self)) { return date }
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 timestamp")
         }
         return decoder
+    }
+
+    /// The time an RFC 3339 timestamp names (with or without fractional seconds); nil for
+    /// anything else.
+    public static func date(from text: String) -> Date? {
+        (try? timestampStyle.parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
     }
 
     /// `date` as an RFC 3339 timestamp with milliseconds, e.g. `2027-01-15T08:00:00.125Z`,

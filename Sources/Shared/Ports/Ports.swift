@@ -34,7 +34,17 @@ public protocol AdministratorDirectory: Sendable {
 
 /// Whether one of the servers a process needs answers (`/readyz`).
 public protocol ReadinessProbe: Sendable {
-    /// How `/readyz` names it (`broker`, `database`).
+    /// How `/readyz` names it (`broker`, `database`, `readDatabase`).
     var name: String { get }
+    /// What the process can still do while this server answers (with the others of its part).
+    var part: ServedPart { get }
     func isReady() async -> Bool
+}
+
+/// The halves of what the ingress serves, each usable while the other's servers are down.
+public enum ServedPart: Sendable {
+    /// Accepting commands and waiting for their outcomes: RabbitMQ and the write database.
+    case commands
+    /// Queries: the read database.
+    case reads
 }

@@ -67,6 +67,11 @@ public struct PostgresProjectionStore: Sendable {
             }
             let plan = try ProjectionPlan(stored.map(\.event), views: views)
             try await write(plan, through: last, count: stored.count, on: read)
+            if !plan.history.isEmpty {
+                // Delivered when the step commits; the ingresses' readers wake up (read-your-writes,
+                // the live stream). Steps are serial, so the lock NOTIFY takes costs nothing here.
+                try await read.perform("SELECT pg_notify(\(ReadModelStore.projectedChannel), '')", logger: logger)
+            }
             return Step(read: stored.count, applied: plan.history.count)
         }
     }

@@ -63,6 +63,31 @@ extension Migrations {
                         updated_at timestamptz NOT NULL
                     )
                     """,
-                ])
+                ]),
+            Migration(
+                version: 2, name: "what the API's queries need: search, the queue's orders, a feed position",
+                statements: [
+                    // The `russian` configuration stems Cyrillic words with the Russian stemmer
+                    // and Latin ones with the English stemmer, so one vector serves both.
+                    """
+                    ALTER TABLE ticket_views ADD COLUMN search tsvector
+                        GENERATED ALWAYS AS (to_tsvector('russian', title || ' ' || description)) STORED
+                    """,
+                    "CREATE INDEX ticket_views_search ON ticket_views USING gin (search)",
+                    """
+                    ALTER TABLE ticket_messages ADD COLUMN search tsvector
+                        GENERATED ALWAYS AS (to_tsvector('russian', body)) STORED
+                    """,
+                    "CREATE INDEX ticket_messages_search ON ticket_messages USING gin (search)",
+                    "CREATE INDEX ticket_views_by_updated ON ticket_views (updated_at DESC, id)",
+                    "CREATE INDEX ticket_views_by_assignee ON ticket_views (assignee_id, created_at DESC, id)",
+                    "CREATE INDEX ticket_views_by_status ON ticket_views (status, created_at DESC, id)",
+                    // The order events were projected in: steps run one at a time (the
+                    // projector's lock), so positions are committed in increasing order and a
+                    // reader that saw position n has seen everything before it — what the live
+                    // stream resumes from.
+                    "ALTER TABLE ticket_history ADD COLUMN position bigint GENERATED ALWAYS AS IDENTITY",
+                    "CREATE UNIQUE INDEX ticket_history_by_position ON ticket_history (position)",
+                ]),
         ])
 }

@@ -30,6 +30,9 @@ public final class InMemoryWriteModel: CommandStore, CommandOutcomeReading, Tick
     /// Every event appended, in order.
     public var events: [TicketEvent] { state.withLock { $0.events } }
 
+    /// Every ticket, in no order.
+    public var tickets: [Ticket] { state.withLock { Array($0.tickets.values) } }
+
     /// Stores `ticket` as if an earlier command had made it.
     public func insert(_ ticket: Ticket) {
         state.withLock { state in

@@ -22,10 +22,11 @@ import Testing
 @testable import Dispatcher
 @testable import Ingress
 @testable import Notifier
+@testable import Projector
 
 /// The Sopz parts a test needs, wired to the real servers: the ingress router (driven without
-/// sockets), a development issuer over real HTTPS, and — when asked — a dispatcher and a
-/// notifier running in this process.
+/// sockets), a development issuer over real HTTPS, and — when asked — a dispatcher, a
+/// notifier and a projector (which the reads need) running in this process.
 struct TestSystem: Sendable {
     static let issuerPort = 18_444
     static let audience = "sopz-api"
@@ -42,7 +43,8 @@ struct TestSystem: Sendable {
 
     /// Starts everything, runs `body`, shuts everything down gracefully.
     static func run(
-        dispatcher: Bool = true, notifier: Bool = false, ingress extraSettings: [String: String] = [:],
+        dispatcher: Bool = true, notifier: Bool = false, projector: Bool = true,
+        ingress extraSettings: [String: String] = [:],
         _ body: @escaping @Sendable (TestSystem) async throws -> Void
     ) async throws {
         let settings = try TestEnvironment.settings()
@@ -74,6 +76,9 @@ struct TestSystem: Sendable {
         if notifier {
             services.append(buildNotifier(settings: settings, logger: logger))
         }
+        if projector {
+            services.append(buildProjector(settings: settings, logger: logger))
+        }
         let system = TestSystem(
             settings: settings, database: core.database, store: core.store, publisher: core.publisher,
             administration: AMQPAdministration(configuration: settings.amqp), issuer: issuer,
@@ -93,8 +98,13 @@ struct TestSystem: Sendable {
         return try await issuer.token(for: user)
     }
 
-    /// Sends requests to the ingress router (no sockets).
-    func http(_ test: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    /// Sends requests to the ingress router (no sockets); returns what `test` returns.
+    @discardableResult
+    func http<Value: Sendable>(
+        _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Value
+    )
+        async throws -> Value
+    {
         try await Application(router: buildRouter(dependencies)).test(.router, test)
     }
 

@@ -5,6 +5,7 @@ import JWTKit
 import Logging
 import SopzContract
 import SopzDomain
+import SopzPorts
 import SopzProcessing
 import SopzRuntime
 import SopzTestSupport
@@ -40,8 +41,11 @@ struct InMemoryIngress: Sendable {
         let keys = try await IssuerKeySet(jwks: JSONEncoder().encode(issuer.publishedKeys))
         let mint = CommandIDMint(secret: settings.commandIDSecret)
         let dependencies = IngressDependencies(
-            commands: publisher, outcomes: model, tickets: model, administrators: model,
-            readiness: [FixedReadiness("broker"), FixedReadiness("database")],
+            commands: publisher, outcomes: model, tickets: model, readModel: model,
+            progress: ProjectionProgress(notifications: AsyncStream { $0.finish() }), administrators: model,
+            readiness: [
+                FixedReadiness("broker"), FixedReadiness("database"), FixedReadiness("readDatabase", part: .reads),
+            ],
             signIn: AdministratorSignIn(gateway: CommandGateway(publisher: publisher, mint: mint), logger: logger),
             waiter: CommandWaiter(notifications: model.notifications, outcomes: model), mint: mint,
             verifier: TokenVerifier(
