@@ -80,8 +80,11 @@ extension Integration {
                         "/api/v1/tickets", token: ada, body: #"{"title":"From the process","description":"Hello"}"#)
                     #expect(created.status == 201)
                     let id = try #require(created.json["id"] as? String)
-                    #expect(try await call("/api/v1/tickets/\(id)", token: ada).status == 200)
-                    #expect(try await call("/api/v1/tickets/\(id)", token: ben).status == 404)
+                    // Reads come from the read model: ask for the version the command reported,
+                    // as a client that just acted does, so the projector's lag cannot race the read.
+                    let version = try #require(created.json["version"] as? Int)
+                    #expect(try await call("/api/v1/tickets/\(id)?minVersion=\(version)", token: ada).status == 200)
+                    #expect(try await call("/api/v1/tickets/\(id)?minVersion=\(version)", token: ben).status == 404)
                     #expect(ingress.terminate() == 0)
                 } catch {
                     try? await client.shutdown()
