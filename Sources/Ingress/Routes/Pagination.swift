@@ -13,16 +13,7 @@ struct Pagination: Sendable, Equatable {
     /// Reads both parameters; anything malformed is a 400 naming the parameter.
     init(_ request: Request, cursorKeys: Int) throws {
         let query = request.uri.queryParameters
-        if let text = query["limit"] {
-            guard let limit = Int(String(text)), (1...Self.maximumLimit).contains(limit) else {
-                throw Problem.badRequest(
-                    "limit must be a whole number from 1 to \(Self.maximumLimit)",
-                    violations: [.init(field: "limit", message: "must be 1–\(Self.maximumLimit)")])
-            }
-            self.limit = limit
-        } else {
-            limit = Self.defaultLimit
-        }
+        limit = try Self.limit(query)
         if let text = query["cursor"] {
             guard let cursor = ListCursor(text: String(text), keyCount: cursorKeys) else {
                 throw Problem.badRequest(
@@ -33,5 +24,16 @@ struct Pagination: Sendable, Equatable {
         } else {
             cursor = nil
         }
+    }
+
+    /// `limit` alone, for the reads that page by something else than an opaque cursor.
+    static func limit(_ query: Parameters) throws -> Int {
+        guard let text = query["limit"] else { return defaultLimit }
+        guard let limit = Int(String(text)), (1...maximumLimit).contains(limit) else {
+            throw Problem.badRequest(
+                "limit must be a whole number from 1 to \(maximumLimit)",
+                violations: [.init(field: "limit", message: "must be 1–\(maximumLimit)")])
+        }
+        return limit
     }
 }

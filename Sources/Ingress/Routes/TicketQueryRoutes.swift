@@ -40,7 +40,7 @@ struct TicketQueryRoutes: Sendable {
     /// client has; its `ETag` lets a cache revalidate (`If-None-Match` → 304).
     @Sendable func messages(_ request: Request, context: SopzRequestContext, user: User) async throws -> Response {
         let query = request.uri.queryParameters
-        let limit = try TicketListParameters.limit(query)
+        let limit = try Pagination.limit(query)
         var after: UUID?
         if let text = query["after"] {
             guard let id = UUID(uuidString: String(text)) else {
@@ -144,7 +144,7 @@ enum TicketListParameters {
             guard let order = TicketQuery.Order(rawValue: order) else { throw invalid("sort", "created or updated") }
             query.order = order
         }
-        query.limit = try limit(parameters)
+        query.limit = try Pagination.limit(parameters)
         if let text = parameters["cursor"] {
             guard let cursor = ListCursor(text: String(text), keyCount: 2), isOrderKey(cursor.keys[0]),
                 UUID(uuidString: cursor.keys[1]) != nil
@@ -152,17 +152,6 @@ enum TicketListParameters {
             query.cursor = cursor
         }
         return query
-    }
-
-    /// `limit` as `Pagination` reads it, for the reads that page by something else than a cursor.
-    static func limit(_ parameters: Parameters) throws -> Int {
-        guard let text = parameters["limit"] else { return Pagination.defaultLimit }
-        guard let limit = Int(String(text)), (1...Pagination.maximumLimit).contains(limit) else {
-            throw invalid(
-                "limit", "must be 1–\(Pagination.maximumLimit)",
-                detail: "limit must be a whole number from 1 to \(Pagination.maximumLimit)")
-        }
-        return limit
     }
 
     /// A text parameter of 1 to `maximumLength` characters (PostgreSQL text holds no NUL).
@@ -195,17 +184,8 @@ enum TicketListParameters {
 
     private static func date(_ parameters: Parameters, _ name: String) throws -> Date? {
         guard let text = parameters[Substring(name)].map(String.init) else { return nil }
-        if let date = rfc3339(text) { return date }
+        if let date = JSONCoding.date(from: text) { return date }
         throw invalid(name, "an RFC 3339 timestamp, such as 2026-12-01T00:00:00Z")
-    }
-
-    /// RFC 3339 (§5.6): with or without fractional seconds, `Z` or an offset.
-    static func rfc3339(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
     }
 
     private static func invalid(_ field: String, _ message: String, detail: String? = nil) -> Problem {

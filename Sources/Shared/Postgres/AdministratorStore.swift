@@ -9,21 +9,16 @@ import SopzRuntime
 /// The administrators the help desk knows, listed (with their current load) for managers. They
 /// are registered, and their loads kept, by the dispatcher (`administrator.register`).
 public struct AdministratorStore: AdministratorDirectory {
-    let client: PostgresClient
-    let logger: Logger
-    /// Like `TicketStore.readTimeout`: give up instead of waiting for a database that is down.
-    let timeout: Duration
+    let reads: BoundedReads
 
     public init(client: PostgresClient, logger: Logger, timeout: Duration = .seconds(2)) {
-        self.client = client
-        self.logger = logger
-        self.timeout = timeout
+        reads = BoundedReads(client: client, logger: logger, timeout: timeout)
     }
 
     /// One page of administrators ordered by name (then id), after `cursor`.
     public func list(limit: Int, after cursor: ListCursor?) async throws -> Page<Administrator> {
         let (afterName, afterID) = (cursor?.keys.first ?? "", cursor?.keys.last ?? "")
-        let rows = try await withDeadline(timeout) { [client, logger] in
+        let rows = try await reads.run { client, logger in
             try await client.query(
                 """
                 SELECT a.id, a.name, a.available, a.load::int8, a.first_seen_at, a.last_seen_at

@@ -11,19 +11,14 @@ public struct ReadModelStore: ReadModelReading {
     /// Channel the projector notifies after each step that applied events.
     public static let projectedChannel = "sopz_projected"
 
-    let client: PostgresClient
-    let logger: Logger
-    /// Like `TicketStore.readTimeout`: give up instead of waiting for a database that is down.
-    let timeout: Duration
+    let reads: BoundedReads
 
     public init(client: PostgresClient, logger: Logger, timeout: Duration = .seconds(2)) {
-        self.client = client
-        self.logger = logger
-        self.timeout = timeout
+        reads = BoundedReads(client: client, logger: logger, timeout: timeout)
     }
 
     public func ticket(_ id: TicketID) async throws -> Ticket? {
-        try await withDeadline(timeout) { [client, logger] in
+        try await reads.run { client, logger in
             try await client.execute(TicketViews(ids: [id.rawValue]), logger: logger).all().first
                 .flatMap(TicketRows.ticket(from:))
         }
@@ -31,7 +26,7 @@ public struct ReadModelStore: ReadModelReading {
 
     public func tickets(_ query: TicketQuery) async throws -> Page<Ticket> {
         let statement = TicketList(query)
-        let rows = try await withDeadline(timeout) { [client, logger] in
+        let rows = try await reads.run { client, logger in
             try await client.query(statement.sql, logger: logger).collect()
         }
         var tickets: [(ticket: Ticket, key: String)] = []
@@ -46,7 +41,7 @@ public struct ReadModelStore: ReadModelReading {
     }
 
     public func messages(of id: TicketID, after: UUID?, limit: Int) async throws -> MessagePage? {
-        let rows = try await withDeadline(timeout) { [client, logger] in
+        let rows = try await reads.run { client, logger in
             try await client.query(
                 """
                 WITH start AS (
@@ -80,7 +75,7 @@ public struct ReadModelStore: ReadModelReading {
     }
 
     public func history(of id: TicketID, afterVersion: Int, limit: Int) async throws -> [HistoryEntry] {
-        let rows = try await withDeadline(timeout) { [client, logger] in
+        let rows = try await reads.run { client, logger in
             try await client.query(
                 """
                 SELECT event_id, version, type, actor_id, occurred_at, data::text FROM ticket_history
@@ -101,7 +96,7 @@ public struct ReadModelStore: ReadModelReading {
 
 extension ReadModelStore {
     public func feed(after position: Int64, limit: Int) async throws -> [FeedEntry] {
-        let rows = try await withDeadline(timeout) { [client, logger] in
+        let rows = try await reads.run { client, logger in
             try await client.query(
                 """
                 SELECT h.position, h.ticket_id, v.owner_id, h.event_id, h.version, h.type, h.actor_id, h.occurred_at,
@@ -124,7 +119,7 @@ extension ReadModelStore {
     }
 
     public func feedHead() async throws -> Int64 {
-        try await withDeadline(timeout) { [client, logger] in
+        try await reads.run { client, logger in
             for try await head in try await client.query(
                 "SELECT coalesce(max(position), 0)::int8 FROM ticket_history", logger: logger
             ).decode(Int64.self) { return head }

@@ -15,20 +15,14 @@ public struct TicketStore: TicketReading, CommandOutcomeReading {
     /// Channel notified when outbox rows are waiting.
     public static let outboxChannel = "sopz_outbox"
 
-    let client: PostgresClient
-    let logger: Logger
-    /// Reads give up after this long (the pool would otherwise wait for a database that is
-    /// down); callers answer 503 instead of hanging.
-    let readTimeout: Duration
+    let reads: BoundedReads
 
     public init(client: PostgresClient, logger: Logger, readTimeout: Duration = .seconds(2)) {
-        self.client = client
-        self.logger = logger
-        self.readTimeout = readTimeout
+        reads = BoundedReads(client: client, logger: logger, timeout: readTimeout)
     }
 
     public func ticket(_ id: TicketID) async throws -> Ticket? {
-        try await withDeadline(readTimeout) { [client, logger] in
+        try await reads.run { client, logger in
             try await client.query(
                 "SELECT \(unescaped: TicketRows.columns()) FROM tickets WHERE id = \(id.rawValue)", logger: logger
             ).collect().first.flatMap(TicketRows.ticket(from:))
@@ -43,7 +37,7 @@ public struct TicketStore: TicketReading, CommandOutcomeReading {
     /// query for many commands (a notification wakes many waiting requests at once).
     public func finishedCommands(_ ids: [CommandID]) async throws -> [CommandID: FinishedCommand] {
         let ids = ids.map(\.rawValue)
-        let rows = try await withDeadline(readTimeout) { [client, logger] in
+        let rows = try await reads.run { client, logger in
             try await client.execute(FinishedCommands(commandIDs: ids), logger: logger).all()
         }
         var finished: [CommandID: FinishedCommand] = [:]
