@@ -36,6 +36,7 @@ struct IngressDependencies: Sendable {
     /// The read model, where every query is answered.
     let readModel: any ReadModelReading
     let progress: ProjectionProgress
+    let live: LiveFeed
     let administrators: any AdministratorDirectory
     let readiness: [any ReadinessProbe]
     let signIn: AdministratorSignIn
@@ -73,6 +74,7 @@ func buildRouter(_ dependencies: IngressDependencies) -> Router<SopzRequestConte
         reads: ReadYourWrites(
             readModel: dependencies.readModel, progress: dependencies.progress, writeModel: dependencies.tickets)
     ).register(on: api)
+    LiveRoutes(feed: dependencies.live, readModel: dependencies.readModel).register(on: api)
     TicketCommandRoutes(gateway: gateway, outcomes: outcomes, tickets: dependencies.tickets).register(on: api)
     outcomes.register(on: api)
     AdministratorRoutes(directory: dependencies.administrators).register(on: api)
@@ -123,6 +125,8 @@ struct IngressCore {
         let projected = PostgresListener(
             configuration: shared.readDatabase, channel: ReadModelStore.projectedChannel, logger: logger)
         let progress = ProjectionProgress(notifications: projected.notifications)
+        let readModel = ReadModelStore(client: readDatabase, logger: logger)
+        let live = LiveFeed(readModel: readModel, progress: progress, logger: logger)
         let migrations = MigrationService(client: database, logger: logger)
         let publisher = AMQPPublisher(configuration: shared.amqp, logger: logger)
         let store = TicketStore(client: database, logger: logger)
@@ -139,7 +143,7 @@ struct IngressCore {
         let signIn = AdministratorSignIn(gateway: CommandGateway(publisher: commands, mint: mint), logger: logger)
         let dependencies = IngressDependencies(
             commands: commands, outcomes: store, tickets: store,
-            readModel: ReadModelStore(client: readDatabase, logger: logger), progress: progress,
+            readModel: readModel, progress: progress, live: live,
             administrators: administrators,
             readiness: [
                 BrokerReadiness(publisher: publisher),
@@ -157,7 +161,7 @@ struct IngressCore {
             dependencies: dependencies, database: database, publisher: publisher, store: store,
             migrations: migrations,
             services: [
-                database, readDatabase, migrations, publisher, listener, waiter, projected, progress, signIn,
+                database, readDatabase, migrations, publisher, listener, waiter, projected, progress, live, signIn,
                 httpClient,
             ])
     }
@@ -192,6 +196,7 @@ func buildIngress(shared: SharedSettings, settings: IngressSettings, logger: Log
                 logger.info("Sopz ingress listening", metadata: ["url": "https://\(settings.host):\(settings.port)"])
             },
             logger: logger))
+    services.append(StreamCloser(feed: core.dependencies.live))
     return ServiceGroup.sopz(services, logger: logger)
 }
 

@@ -23,9 +23,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
         let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
         var token = parts[1].drop(while: isBlank)
         while let last = token.last, isBlank(last) { token.removeLast() }
-        let user = try await verifier.user(fromBearer: String(token))
+        let (user, expires) = try await verifier.verify(bearer: String(token))
         signIn.signedIn(user)
         context.user = user
+        context.tokenExpires = expires
         return try await next(request, context)
     }
 }

@@ -32,10 +32,13 @@ struct TokenVerifier: Sendable {
         let crit: [String]?
     }
 
-    func user(fromBearer token: String) async throws -> User {
+    func user(fromBearer token: String) async throws -> User { try await verify(bearer: token).user }
+
+    /// The token's user and when the token expires (a live stream ends then).
+    func verify(bearer token: String) async throws -> (user: User, expires: Date) {
         if let entry = verified.entry(for: token) {
             try checkTime(expires: entry.expires, notBefore: entry.notBefore)
-            return entry.user
+            return (entry.user, entry.expires)
         }
         let header = try Self.header(of: token)
         guard let alg = header.alg, ["RS256", "ES256"].contains(alg) else {
@@ -56,7 +59,7 @@ struct TokenVerifier: Sendable {
             throw Problem.forbidden("the token carries none of the roles client, administrator, manager")
         }
         verified.remember(token, .init(user: user, expires: claims.exp.value, notBefore: claims.nbf?.value))
-        return user
+        return (user, claims.exp.value)
     }
 
     private func checkTime(expires: Date, notBefore: Date?) throws {

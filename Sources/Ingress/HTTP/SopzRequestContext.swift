@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import SopzDomain
 
@@ -6,12 +7,15 @@ struct SopzRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     /// Set by `AuthenticationMiddleware`; nil on public routes.
     var user: User?
+    /// When the bearer token expires (set with `user`).
+    var tokenExpires: Date?
     /// Bodies beyond this many bytes are refused with 413 before they are read in full.
     var maxUploadSize: Int
 
     init(source: Source) {
         coreContext = .init(source: source)
         user = nil
+        tokenExpires = nil
         maxUploadSize = 65_536
     }
 

@@ -71,13 +71,14 @@ enum AccessMatrix {
     static let postMessage = Endpoint(
         .post, "tickets/:id/messages", roles: [.client, .administrator], resource: .ticket,
         exampleBody: #"{"body":"Any news?"}"#)
+    static let live = Endpoint(.get, "live", roles: everyone)
     static let setAvailability = Endpoint(
         .put, "administrators/me/availability", roles: [.administrator], exampleBody: #"{"available":true}"#)
 
     static let all: [Endpoint] = [
         createTicket, listTickets, showTicket, listMessages, showHistory, showCommand, listAdministrators, cancelTicket,
         changeStatus, confirmTicket,
-        reopenTicket, assignTicket, postMessage, setAvailability,
+        reopenTicket, assignTicket, postMessage, setAvailability, live,
     ]
 }
 

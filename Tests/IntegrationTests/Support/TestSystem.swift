@@ -124,7 +124,7 @@ struct TestSystem: Sendable {
             router: buildRouter(dependencies), server: try .http2Upgrade(tlsConfiguration: tls),
             configuration: .init(address: .hostname("127.0.0.1", port: port)),
             onServerRunning: { _ in listening.open() }, logger: logger)
-        try await withServices([app], logger: logger) {
+        try await withServices([app, StreamCloser(feed: dependencies.live)], logger: logger) {
             try await eventually("the ingress listens") { listening.isOpen }
             try await body()
         }

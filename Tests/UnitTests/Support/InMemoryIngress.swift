@@ -40,9 +40,11 @@ struct InMemoryIngress: Sendable {
         let logger = Logger(label: "test")
         let keys = try await IssuerKeySet(jwks: JSONEncoder().encode(issuer.publishedKeys))
         let mint = CommandIDMint(secret: settings.commandIDSecret)
+        let progress = ProjectionProgress(notifications: AsyncStream { $0.finish() })
         let dependencies = IngressDependencies(
             commands: publisher, outcomes: model, tickets: model, readModel: model,
-            progress: ProjectionProgress(notifications: AsyncStream { $0.finish() }), administrators: model,
+            progress: progress, live: LiveFeed(readModel: model, progress: progress, logger: logger),
+            administrators: model,
             readiness: [
                 FixedReadiness("broker"), FixedReadiness("database"), FixedReadiness("readDatabase", part: .reads),
             ],
@@ -66,11 +68,13 @@ struct InMemoryIngress: Sendable {
         return try await issuer.token(for: user)
     }
 
-    /// Sends requests to the router while the waiter listens for outcomes.
+    /// Sends requests to the router while the waiter listens for outcomes and the live feed
+    /// follows the read model.
     func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let waiter = dependencies.waiter
+        let (waiter, live) = (dependencies.waiter, dependencies.live)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await waiter.run() }
+            group.addTask { try await live.run() }
             try await Application(router: buildRouter(dependencies)).test(.router, body)
             group.cancelAll()
         }
