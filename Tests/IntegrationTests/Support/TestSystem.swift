@@ -93,9 +93,11 @@ struct TestSystem: Sendable {
 
     // MARK: Helpers for tests
 
-    func token(_ username: String) async throws -> String {
+    /// A token for the demo user `username`, valid for the issuer's lifetime or `expiresIn` seconds.
+    func token(_ username: String, expiresIn seconds: Double? = nil) async throws -> String {
         let user = try #require(DemoUser.all.first { $0.username == username })
-        return try await issuer.token(for: user)
+        let now = Date().addingTimeInterval(seconds.map { $0 - issuer.tokenLifetime } ?? 0)
+        return try await issuer.token(for: user, now: now)
     }
 
     /// Sends requests to the ingress router (no sockets); returns what `test` returns.
