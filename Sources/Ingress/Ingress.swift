@@ -37,7 +37,6 @@ struct IngressDependencies: Sendable {
     let readModel: any ReadModelReading
     let progress: ProjectionProgress
     let live: LiveFeed
-    let administrators: any AdministratorDirectory
     let readiness: [any ReadinessProbe]
     let signIn: AdministratorSignIn
     let waiter: CommandWaiter
@@ -77,7 +76,9 @@ func buildRouter(_ dependencies: IngressDependencies) -> Router<SopzRequestConte
     LiveRoutes(feed: dependencies.live, readModel: dependencies.readModel).register(on: api)
     TicketCommandRoutes(gateway: gateway, outcomes: outcomes, tickets: dependencies.tickets).register(on: api)
     outcomes.register(on: api)
-    AdministratorRoutes(directory: dependencies.administrators).register(on: api)
+    AdministratorRoutes(readModel: dependencies.readModel).register(on: api)
+    StatisticsRoutes(readModel: dependencies.readModel).register(on: api)
+    ExportRoutes(readModel: dependencies.readModel).register(on: api)
     routes.record(RouteMethods(router.routes.map { ($0.method, $0.path.description) }))
     return router
 }
@@ -137,14 +138,12 @@ struct IngressCore {
         let keySource = OIDCKeySource(
             issuer: settings.issuer, httpClient: httpClient.client, logger: logger,
             minimumRefreshInterval: settings.keyRefreshInterval)
-        let administrators = AdministratorStore(client: database, logger: logger)
         let commands = BrokerCommandPublisher(publisher: publisher)
         let mint = CommandIDMint(secret: settings.commandIDSecret)
         let signIn = AdministratorSignIn(gateway: CommandGateway(publisher: commands, mint: mint), logger: logger)
         let dependencies = IngressDependencies(
             commands: commands, outcomes: store, tickets: store,
             readModel: readModel, progress: progress, live: live,
-            administrators: administrators,
             readiness: [
                 BrokerReadiness(publisher: publisher),
                 DatabaseReadiness(name: "database", part: .commands, client: database, logger: logger),

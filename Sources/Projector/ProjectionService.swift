@@ -3,7 +3,8 @@ import ServiceLifecycle
 import SopzPostgres
 import SopzRuntime
 
-/// Keeps the read model up with the event store: a step after every commit notification
+/// Keeps the read model up with the event store (and the administrators with the write model's):
+/// a step after every commit notification
 /// (`NOTIFY sopz_outbox`, sent once events are committed) and every `pollInterval` in case one
 /// was missed or a transaction still running held events back; each wake-up steps until caught up.
 struct ProjectionService: Service {
@@ -22,9 +23,11 @@ struct ProjectionService: Service {
         await drainOnWakeUps(wakeUps, pollInterval: pollInterval, gatherDelay: gatherDelay) { await catchUp() }
     }
 
-    /// Steps until a step reads fewer events than it may, or fails (tried again on the next wake-up).
+    /// Copies the administrators, then steps until a step reads fewer events than it may, or
+    /// fails (tried again on the next wake-up).
     func catchUp() async {
         do {
+            try await store.copyAdministrators()
             while try await store.step(limit: batchSize).read == batchSize {}
         } catch {
             logger.warning("projection paused", metadata: ["error": "\(error)"])

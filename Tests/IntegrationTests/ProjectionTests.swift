@@ -53,6 +53,14 @@ extension Integration {
                         }
                         #expect(try await ReadModel.views(read) == ReadModel.tickets(system.database))
                         #expect(try await ReadModel.views(read).count == 3)
+                        let directory = "SELECT string_agg(id || ' ' || name || ' ' || available, ', ' ORDER BY id)"
+                        let written = try await ReadModel.text(
+                            system.database, "\(unescaped: directory) FROM administrators")
+                        #expect(written.contains("Ann Administrator true"))
+                        try await eventually("the administrators are copied as they stand") {
+                            try await ReadModel.text(read, "\(unescaped: directory) FROM administrator_views")
+                                == written
+                        }
                         #expect(try await ReadModel.count(read, "SELECT count(*)::int8 FROM ticket_messages") == 3)
                         #expect(
                             try await ReadModel.count(
@@ -174,7 +182,18 @@ enum ReadModel {
     static func reset(write: PostgresClient, read: PostgresClient) async throws {
         try await write.query("TRUNCATE tickets, administrators, events, outbox")
         try await Migrations.migrate(read, schema: Migrations.readModel, logger: TestEnvironment.logger("m"))
-        try await read.query("TRUNCATE ticket_views, ticket_messages, ticket_history, projection_checkpoints")
+        try await read.query(
+            "TRUNCATE ticket_views, ticket_messages, ticket_history, projection_checkpoints, administrator_views")
+    }
+
+    /// `reset` with a read client of its own, for tests that need nothing else of the read database.
+    static func reset(_ system: TestSystem) async throws {
+        try await withClient(system.settings) { read in try await reset(write: system.database, read: read) }
+    }
+
+    static func text(_ client: PostgresClient, _ query: PostgresQuery) async throws -> String {
+        for try await value in try await client.query(query).decode(String?.self) { return value ?? "" }
+        return ""
     }
 
     static func count(_ client: PostgresClient, _ query: PostgresQuery) async throws -> Int {

@@ -160,6 +160,57 @@ extension Integration {
             }
         }
 
+        /// Statistics and the export from PostgreSQL's own counting, grouping and percentiles.
+        @Test func statisticsAndTheExportComeFromTheReadDatabase() async throws {
+            try await TestSystem.run { system in
+                try await system.resetWork()
+                try await system.http { client in
+                    let desk = try await Self.openTickets(system, client: client)
+                    let resolved = try await client.send(
+                        .post, "/api/v1/tickets/\(desk.b)/status", token: desk.tokens["ann"],
+                        json: #"{"status":"resolved"}"#, headers: [.prefer: "wait=10"])
+                    let version = try #require(resolved.json["version"] as? Int)
+                    let shown = try await client.get(
+                        "/api/v1/tickets/\(desk.b)?minVersion=\(version)", token: desk.tokens["max"])
+                    #expect(shown.json["status"] as? String == "resolved")
+
+                    let response = try await client.get("/api/v1/stats?days=2", token: desk.tokens["ann"])
+                    #expect(response.status == .ok, "\(response.json)")
+                    let stats = response.json
+                    let byStatus = try #require(stats["byStatus"] as? [String: Int])
+                    #expect(byStatus["in_progress"] == 1 && byStatus["resolved"] == 1 && byStatus["new"] == 1)
+                    #expect(byStatus.values.reduce(0, +) == 3)
+                    let backlog = try #require(stats["backlog"] as? [String: Any])
+                    #expect(backlog["size"] as? Int == 1)
+                    let loads = try #require(stats["administrators"] as? [[String: Any]])
+                    let ann = try #require(loads.first { $0["administratorId"] as? String == DemoUser.id("ann") })
+                    #expect(ann["load"] as? Int == 1)
+                    #expect(ann["available"] as? Bool == false)
+                    let resolution = try #require(stats["resolution"] as? [String: Any])
+                    #expect(resolution["resolved"] as? Int == 1)
+                    let p50 = try #require(resolution["p50Seconds"] as? Double)
+                    #expect(p50 > 0 && p50 < 120 && resolution["p90Seconds"] as? Double == p50)
+                    let days = try #require(stats["perDay"] as? [[String: Any]])
+                    #expect(days.count == 2)
+                    #expect(days.last?["created"] as? Int == 3 && days.last?["resolved"] as? Int == 1)
+
+                    let export = try await client.get("/api/v1/exports/tickets.csv", token: desk.tokens["max"])
+                    #expect(export.status == .ok)
+                    let lines = export.text.components(separatedBy: "\r\n")
+                    #expect(lines.first?.hasPrefix("id,status,title,description,") == true)
+                    #expect(
+                        lines.dropFirst().compactMap { $0.split(separator: ",").first.map(String.init) } == [
+                            desk.c, desk.b, desk.a,
+                        ])
+                    let found = try await client.get(
+                        "/api/v1/exports/tickets.csv?q=%D0%B1%D1%83%D0%BC%D0%B0%D0%B3%D0%B0", token: desk.tokens["max"])
+                    #expect(found.text.components(separatedBy: "\r\n").dropFirst().first?.hasPrefix(desk.a) == true)
+                    let forbidden = try await client.get("/api/v1/exports/tickets.csv", token: desk.tokens["ann"])
+                    #expect(forbidden.status == .forbidden)
+                }
+            }
+        }
+
         /// Read-your-writes when the projector is behind: a read asking for the version a done
         /// command reported waits for it, and says so when it does not come.
         @Test func aReadForAVersionWaitsForTheProjectorAndSaysWhenItIsBehind() async throws {
@@ -202,6 +253,7 @@ extension Integration {
                         let reads = [
                             "/api/v1/tickets", "/api/v1/tickets?q=бумага", "/api/v1/tickets/\(desk.a)",
                             "/api/v1/tickets/\(desk.a)/messages", "/api/v1/tickets/\(desk.a)/history",
+                            "/api/v1/administrators", "/api/v1/stats", "/api/v1/exports/tickets.csv",
                         ]
                         for path in reads {
                             let response = try await client.get(path, token: max)

@@ -72,13 +72,15 @@ enum AccessMatrix {
         .post, "tickets/:id/messages", roles: [.client, .administrator], resource: .ticket,
         exampleBody: #"{"body":"Any news?"}"#)
     static let live = Endpoint(.get, "live", roles: everyone)
+    static let statistics = Endpoint(.get, "stats", roles: [.administrator, .manager])
+    static let exportTickets = Endpoint(.get, "exports/tickets.csv", roles: [.manager])
     static let setAvailability = Endpoint(
         .put, "administrators/me/availability", roles: [.administrator], exampleBody: #"{"available":true}"#)
 
     static let all: [Endpoint] = [
         createTicket, listTickets, showTicket, listMessages, showHistory, showCommand, listAdministrators, cancelTicket,
         changeStatus, confirmTicket,
-        reopenTicket, assignTicket, postMessage, setAvailability, live,
+        reopenTicket, assignTicket, postMessage, setAvailability, live, statistics, exportTickets,
     ]
 }
 

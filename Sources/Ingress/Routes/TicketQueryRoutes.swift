@@ -117,6 +117,19 @@ enum TicketListParameters {
 
     /// `GET /tickets`' parameters as a query for `user`: clients only ever get their own tickets.
     static func query(_ parameters: Parameters, for user: User) throws -> TicketQuery {
+        var query = try filters(parameters, for: user)
+        query.limit = try Pagination.limit(parameters)
+        if let text = parameters["cursor"] {
+            guard let cursor = ListCursor(text: String(text), keyCount: 2), isOrderKey(cursor.keys[0]),
+                UUID(uuidString: cursor.keys[1]) != nil
+            else { throw invalid("cursor", "unknown cursor", detail: "cursor is not one this API handed out") }
+            query.cursor = cursor
+        }
+        return query
+    }
+
+    /// The list's filters and order without its page (`limit`, `cursor`), as the export takes them.
+    static func filters(_ parameters: Parameters, for user: User) throws -> TicketQuery {
         var query = TicketQuery()
         if !user.seesEveryTicket { query.ownerID = user.id }
         for text in parameters.getAll("status").flatMap({ $0.split(separator: ",") }) {
@@ -143,13 +156,6 @@ enum TicketListParameters {
         if let order = parameters["sort"].map(String.init) {
             guard let order = TicketQuery.Order(rawValue: order) else { throw invalid("sort", "created or updated") }
             query.order = order
-        }
-        query.limit = try Pagination.limit(parameters)
-        if let text = parameters["cursor"] {
-            guard let cursor = ListCursor(text: String(text), keyCount: 2), isOrderKey(cursor.keys[0]),
-                UUID(uuidString: cursor.keys[1]) != nil
-            else { throw invalid("cursor", "unknown cursor", detail: "cursor is not one this API handed out") }
-            query.cursor = cursor
         }
         return query
     }

@@ -26,12 +26,6 @@ public protocol TicketReading: Sendable {
     func ticket(_ id: TicketID) async throws -> Ticket?
 }
 
-/// The administrators the help desk knows (the pool tickets are assigned to).
-public protocol AdministratorDirectory: Sendable {
-    /// One page of administrators ordered by name (then id), after `cursor`.
-    func list(limit: Int, after cursor: ListCursor?) async throws -> Page<Administrator>
-}
-
 /// Whether one of the servers a process needs answers (`/readyz`).
 public protocol ReadinessProbe: Sendable {
     /// How `/readyz` names it (`broker`, `database`, `readDatabase`).

@@ -21,6 +21,11 @@ public protocol ReadModelReading: Sendable {
     func feed(after position: Int64, limit: Int) async throws -> [FeedEntry]
     /// The position of the last event projected (0 before the first).
     func feedHead() async throws -> Int64
+    /// One page of the administrators the help desk knows (the pool tickets are assigned to),
+    /// ordered by name (then id), after `cursor`, each with the tickets in their hands.
+    func administrators(limit: Int, after cursor: ListCursor?) async throws -> Page<Administrator>
+    /// The help desk's figures now and over `period`, as one consistent snapshot.
+    func statistics(_ period: StatisticsPeriod) async throws -> Statistics
 }
 
 /// An event in the order the projector applied it, for the live stream: `position` grows with

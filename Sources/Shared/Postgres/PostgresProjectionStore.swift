@@ -76,6 +76,42 @@ public struct PostgresProjectionStore: Sendable {
         }
     }
 
+    /// Copies the administrators whose name, availability or last sign-in changed into the read
+    /// model; returns how many. They are reference data, not event-sourced: a few hundred rows at
+    /// most, copied whole as they stand (under the projector's lock, so a replica never writes an
+    /// older copy over a newer one). Their load is counted from the views when read.
+    @discardableResult
+    public func copyAdministrators() async throws -> Int {
+        try await readModel.withTransaction(logger: logger) { read in
+            try await read.perform("SELECT pg_advisory_xact_lock(\(Self.lock))", logger: logger)
+            let rows = try await eventStore.query(
+                """
+                SELECT coalesce(json_agg(json_build_object(
+                    'id', id, 'name', name, 'available', available, 'firstSeenAt', first_seen_at,
+                    'lastSeenAt', last_seen_at)), '[]')::text
+                FROM administrators
+                """, logger: logger
+            ).decode(String.self).all()
+            let copied = try await read.query(
+                """
+                WITH copied AS (
+                    INSERT INTO administrator_views AS v (id, name, available, first_seen_at, last_seen_at)
+                    SELECT id, name, available, "firstSeenAt", "lastSeenAt"
+                    FROM jsonb_to_recordset(\(rows.first ?? "[]")::jsonb) AS a(
+                        id text, name text, available boolean, "firstSeenAt" timestamptz, "lastSeenAt" timestamptz)
+                    ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, available = EXCLUDED.available,
+                        first_seen_at = EXCLUDED.first_seen_at, last_seen_at = EXCLUDED.last_seen_at
+                    WHERE (v.name, v.available, v.first_seen_at, v.last_seen_at)
+                        IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.available, EXCLUDED.first_seen_at, EXCLUDED.last_seen_at)
+                    RETURNING 1
+                )
+                SELECT count(*)::int8 FROM copied
+                """, logger: logger
+            ).decode(Int.self).all()
+            return copied.first ?? 0
+        }
+    }
+
     private func write(
         _ plan: ProjectionPlan, through last: StoredEvent, count: Int, on connection: PostgresConnection
     ) async throws {

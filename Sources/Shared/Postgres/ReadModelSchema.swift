@@ -89,5 +89,27 @@ extension Migrations {
                     "ALTER TABLE ticket_history ADD COLUMN position bigint GENERATED ALWAYS AS IDENTITY",
                     "CREATE UNIQUE INDEX ticket_history_by_position ON ticket_history (position)",
                 ]),
+            Migration(
+                version: 3, name: "administrators for the directory, what statistics need",
+                statements: [
+                    // The administrators as the write model knows them (small reference data,
+                    // copied as it stands: `PostgresProjectionStore.copyAdministrators`). Their
+                    // load is not copied: it is counted from the views, so it always agrees with them.
+                    """
+                    CREATE TABLE administrator_views (
+                        id text PRIMARY KEY,
+                        name text NOT NULL,
+                        available boolean NOT NULL,
+                        first_seen_at timestamptz NOT NULL,
+                        last_seen_at timestamptz NOT NULL
+                    )
+                    """,
+                    "CREATE INDEX administrator_views_by_name ON administrator_views (name, id)",
+                    """
+                    CREATE INDEX ticket_views_in_hand ON ticket_views (assignee_id)
+                    WHERE status IN ('assigned', 'in_progress', 'waiting_for_client')
+                    """,
+                    "CREATE INDEX ticket_history_resolutions ON ticket_history (occurred_at) WHERE type = 'resolved'",
+                ]),
         ])
 }

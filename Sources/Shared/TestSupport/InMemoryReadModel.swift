@@ -78,6 +78,58 @@ extension InMemoryWriteModel: ReadModelReading {
 
     public func feedHead() async throws -> Int64 { Int64(events.count) }
 
+    /// Ordered and paged as PostgreSQL's is (by name, then id).
+    public func administrators(limit: Int, after cursor: ListCursor?) async throws -> Page<Administrator> {
+        let sorted = directory.sorted { ($0.name, $0.id) < ($1.name, $1.id) }
+        let remaining = sorted.filter { administrator in
+            guard let cursor else { return true }
+            return (administrator.name, administrator.id) > (cursor.keys.first ?? "", cursor.keys.last ?? "")
+        }
+        let items = Array(remaining.prefix(limit))
+        let next = remaining.count > limit ? items.last.map { ListCursor(keys: [$0.name, $0.id]).text } : nil
+        return Page(items: items, nextCursor: next)
+    }
+
+    /// The same figures as `ReadModelStore`'s, from the tickets and events in memory.
+    public func statistics(_ period: StatisticsPeriod) async throws -> Statistics {
+        let tickets = self.tickets
+        let opened = Dictionary(tickets.map { ($0.id, $0.createdAt) }) { first, _ in first }
+        let resolutions = events.filter { event in
+            guard case .resolved = event.change else { return false }
+            return event.occurredAt >= period.from
+        }
+        let waiting = tickets.filter { $0.status == .new && $0.assigneeID == nil }
+        var loads = Dictionary(
+            directory.map {
+                ($0.id, Statistics.Load(administratorId: $0.id, name: $0.name, available: $0.available, load: 0))
+            }
+        ) { first, _ in first }
+        for ticket in tickets where TicketStatus.inHand.contains(ticket.status) {
+            guard let id = ticket.assigneeID else { continue }
+            let known = loads[id] ?? .init(administratorId: id, name: id, available: false, load: 0)
+            loads[id] = .init(
+                administratorId: id, name: known.name, available: known.available, load: known.load + 1)
+        }
+        let created = Dictionary(grouping: tickets.filter { $0.createdAt >= period.from }) {
+            StatisticsPeriod.name(of: $0.createdAt)
+        }
+        let resolved = Dictionary(grouping: resolutions) { StatisticsPeriod.name(of: $0.occurredAt) }
+        return Statistics(
+            byStatus: Dictionary(grouping: tickets, by: \.status).mapValues(\.count),
+            backlog: .init(size: waiting.count, oldestCreatedAt: waiting.map(\.createdAt).min(), now: period.now),
+            administrators: loads.values.sorted {
+                ($1.load, $0.name, $0.administratorId) < ($0.load, $1.name, $1.administratorId)
+            },
+            resolution: .init(
+                durations: resolutions.compactMap { event in
+                    opened[event.ticketID].map { event.occurredAt.timeIntervalSince($0) }
+                }),
+            perDay: period.dayNames.map {
+                .init(day: $0, created: created[$0]?.count ?? 0, resolved: resolved[$0]?.count ?? 0)
+            },
+            period: period)
+    }
+
     /// A list position in `ReadModelStore`'s form (microseconds).
     static func orderKey(_ date: Date) -> String { JSONCoding.timestamp(date).dropLast() + "000Z" }
 }

@@ -9,7 +9,7 @@ import Synchronization
 /// apply and read commands without PostgreSQL. A batch is applied under one lock, as a transaction would be; a
 /// finished batch is announced on `notifications` the way the dispatcher's `NOTIFY` announces it
 /// (comma-separated command ids).
-public final class InMemoryWriteModel: CommandStore, CommandOutcomeReading, TicketReading, AdministratorDirectory {
+public final class InMemoryWriteModel: CommandStore, CommandOutcomeReading, TicketReading {
     private struct State {
         var commands: [CommandID: CommandRecord] = [:]
         var tickets: [TicketID: Ticket] = [:]
@@ -47,6 +47,17 @@ public final class InMemoryWriteModel: CommandStore, CommandOutcomeReading, Tick
 
     /// Every administrator the model knows, by id.
     public var administrators: [AssignmentPool.Member] { state.withLock { $0.administrators.values.map(\.member) } }
+
+    /// Every administrator the model knows as the directory shows them, in no order.
+    public var directory: [Administrator] {
+        state.withLock { state in
+            state.administrators.values.map { known in
+                Administrator(
+                    id: known.member.id, name: known.member.name, available: known.member.available,
+                    load: known.member.load, firstSeenAt: known.firstSeenAt, lastSeenAt: known.member.lastSeenAt)
+            }
+        }
+    }
 
     public func apply(
         _ envelopes: [CommandEnvelope], capacity: Int, planning plan: @Sendable (LockedState) -> BatchPlan
@@ -105,20 +116,4 @@ public final class InMemoryWriteModel: CommandStore, CommandOutcomeReading, Tick
     }
 
     public func ticket(_ id: TicketID) async throws -> Ticket? { state.withLock { $0.tickets[id] } }
-
-    /// Ordered and paged as PostgreSQL's is (by name, then id).
-    public func list(limit: Int, after cursor: ListCursor?) async throws -> Page<Administrator> {
-        let sorted = state.withLock { state in
-            state.administrators.values.map { known in
-                Administrator(
-                    id: known.member.id, name: known.member.name, available: known.member.available,
-                    load: known.member.load, firstSeenAt: known.firstSeenAt, lastSeenAt: known.member.lastSeenAt)
-            }
-        }.sorted { ($0.name, $0.id) < ($1.name, $1.id) }
-        let after = cursor.map { ($0.keys.first ?? "", $0.keys.last ?? "") }
-        let remaining = sorted.filter { after == nil || ($0.name, $0.id) > after! }
-        let items = Array(remaining.prefix(limit))
-        let next = remaining.count > limit ? items.last.map { ListCursor(keys: [$0.name, $0.id]).text } : nil
-        return Page(items: items, nextCursor: next)
-    }
 }

@@ -44,7 +44,6 @@ struct InMemoryIngress: Sendable {
         let dependencies = IngressDependencies(
             commands: publisher, outcomes: model, tickets: model, readModel: model,
             progress: progress, live: LiveFeed(readModel: model, progress: progress, logger: logger),
-            administrators: model,
             readiness: [
                 FixedReadiness("broker"), FixedReadiness("database"), FixedReadiness("readDatabase", part: .reads),
             ],
