@@ -111,6 +111,17 @@ let package = Package(
             path: "Sources/Shared/Postgres",
             swiftSettings: swiftSettings
         ),
+        // What a consumer process shows operators: its metrics and liveness over HTTPS.
+        .target(
+            name: "SopzOperations",
+            dependencies: [
+                "SopzRuntime", .hummingbird, .logging, .nioCore, .serviceLifecycle,
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Sources/Shared/Operations",
+            swiftSettings: swiftSettings
+        ),
         // In-memory stand-ins for the ports and the command store, shared builders, `eventually`.
         .target(
             name: "SopzTestSupport",
@@ -152,7 +163,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "Projector",
-            dependencies: ["SopzRuntime", "SopzPostgres", .logging, .postgresNIO, .serviceLifecycle],
+            dependencies: [
+                "SopzRuntime", "SopzPostgres", "SopzOperations", .logging, .postgresNIO, .serviceLifecycle,
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             path: "Sources/Projector",
             swiftSettings: swiftSettings
         ),

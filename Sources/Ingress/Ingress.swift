@@ -97,15 +97,6 @@ struct BodyLimitMiddleware: RouterMiddleware {
     }
 }
 
-/// The server's TLS: the configured certificate chain and key, under `TLSPolicy` (TLS 1.2 or
-/// newer, forward-secret AEAD suites only).
-func serverTLSConfiguration(certificateFile: String, keyFile: String) throws -> TLSConfiguration {
-    let chain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { NIOSSLCertificateSource.certificate($0) }
-    return TLSPolicy.applied(
-        to: .makeServerConfiguration(
-            certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))))
-}
-
 /// The ingress's long-running parts and what its routes need, wired once — by `buildIngress`
 /// and by the tests, so both run the same composition.
 struct IngressCore {
@@ -169,7 +160,7 @@ struct IngressCore {
 /// Composes the ingress process in start order (they stop in reverse).
 func buildIngress(shared: SharedSettings, settings: IngressSettings, logger: Logger) async throws -> ServiceGroup {
     let core = IngressCore.make(shared: shared, settings: settings, logger: logger)
-    let tls = try serverTLSConfiguration(certificateFile: settings.certificateFile, keyFile: settings.keyFile)
+    let tls = try TLSPolicy.server(certificateFile: settings.certificateFile, keyFile: settings.keyFile)
     var services = core.services
     if shared.devMode {
         var issuer = try await DevIssuer(

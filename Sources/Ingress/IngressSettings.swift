@@ -44,9 +44,7 @@ struct IngressSettings: Sendable {
     var devIssuerKeyFile: String
 
     init(environment: [String: String], shared: SharedSettings) throws {
-        if let address = environment["SOPZ_HTTP_ADDRESS"] {
-            (host, port) = try Self.hostAndPort(address, name: "SOPZ_HTTP_ADDRESS")
-        }
+        (host, port) = try environment.address("SOPZ_HTTP_ADDRESS", default: (host, port))
         guard let certificate = environment["SOPZ_TLS_CERT"], let key = environment["SOPZ_TLS_KEY"] else {
             throw ConfigurationError("SOPZ_TLS_CERT and SOPZ_TLS_KEY are required: the ingress speaks HTTPS only")
         }
@@ -74,17 +72,9 @@ struct IngressSettings: Sendable {
             "SOPZ_COMMAND_RATE_PER_MINUTE", default: commandRatePerMinute, in: 0...1_000_000)
         commandBurst = try environment.integer("SOPZ_COMMAND_BURST", default: commandBurst, in: 1...1_000_000)
         corsOrigins = try Self.origins(environment["SOPZ_CORS_ORIGINS"] ?? "")
-        if let address = environment["SOPZ_DEV_ISSUER_ADDRESS"] {
-            (devIssuerHost, devIssuerPort) = try Self.hostAndPort(address, name: "SOPZ_DEV_ISSUER_ADDRESS")
-        }
+        (devIssuerHost, devIssuerPort) = try environment.address(
+            "SOPZ_DEV_ISSUER_ADDRESS", default: (devIssuerHost, devIssuerPort))
         devIssuerKeyFile = environment["SOPZ_DEV_ISSUER_KEY_FILE"] ?? ".state/dev-issuer-key.pem"
-    }
-
-    static func hostAndPort(_ text: String, name: String) throws -> (String, Int) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-            (0...65_535).contains(port)
-        else { throw ConfigurationError("\(name) must look like host:port") }
-        return (String(text[..<colon]), port)
     }
 
     /// Origins as browsers send them: scheme, host and optional port, nothing else.

@@ -1,16 +1,19 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 import SopzPostgres
 import SopzRuntime
 
 /// Keeps the read model up with the event store (and the administrators with the write model's):
-/// a step after every commit notification
-/// (`NOTIFY sopz_outbox`, sent once events are committed) and every `pollInterval` in case one
-/// was missed or a transaction still running held events back; each wake-up steps until caught up.
+/// a step after every commit notification (`NOTIFY sopz_outbox`, sent once events are committed)
+/// and every `pollInterval` in case one was missed or a transaction still running held events
+/// back; each wake-up steps until caught up. Beside it, the lag is measured every `pollInterval`
+/// for the metrics.
 struct ProjectionService: Service {
     let store: PostgresProjectionStore
     let wakeUps: AsyncStream<String>
     let schemasReady: [Gate]
+    let metrics: ProjectionMetrics
     let logger: Logger
     var batchSize = 500
     var pollInterval: Duration = .seconds(1)
@@ -20,7 +23,18 @@ struct ProjectionService: Service {
 
     func run() async throws {
         for gate in schemasReady { await gate.wait() }
-        await drainOnWakeUps(wakeUps, pollInterval: pollInterval, gatherDelay: gatherDelay) { await catchUp() }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await drainOnWakeUps(wakeUps, pollInterval: pollInterval, gatherDelay: gatherDelay) { await catchUp() }
+            }
+            group.addTask {
+                while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                    await measureLag()
+                    try? await Task.sleep(for: pollInterval)
+                }
+            }
+            await group.waitForAll()
+        }
     }
 
     /// Copies the administrators, then steps until a step reads fewer events than it may, or
@@ -28,9 +42,21 @@ struct ProjectionService: Service {
     func catchUp() async {
         do {
             try await store.copyAdministrators()
-            while try await store.step(limit: batchSize).read == batchSize {}
+            while true {
+                let step = try await store.step(limit: batchSize)
+                metrics.applied(step.applied)
+                if step.read < batchSize { break }
+            }
         } catch {
             logger.warning("projection paused", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func measureLag() async {
+        do {
+            metrics.record(try await store.lag())
+        } catch {
+            logger.debug("could not measure the projection lag", metadata: ["error": "\(error)"])
         }
     }
 }

@@ -1,26 +1,63 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Prometheus
 import ServiceLifecycle
+import SopzOperations
 import SopzPostgres
 import SopzRuntime
 
 /// The projector process: builds the read model from the event store, on its own so it scales
 /// (and fails) apart from the writes. Several replicas may run; they take turns (see
 /// `PostgresProjectionStore`).
+///
+/// `sopz-projector rebuild` instead rebuilds the whole read model from the event store into fresh
+/// tables while the live ones keep serving, switches over and exits (`ProjectionRebuild`).
 @main
 struct Projector {
     static func main() async throws {
         ConcurrencyExecutor.useEventLoops()
-        let settings = try SharedSettings(environment: ProcessInfo.processInfo.environment)
+        let environment = ProcessInfo.processInfo.environment
+        let settings = try SharedSettings(environment: environment)
         let logger = settings.logger("sopz.projector")
-        try await buildProjector(settings: settings, logger: logger).run()
+        switch CommandLine.arguments.dropFirst().first {
+        case nil:
+            let operations = try OperationsSettings(
+                environment: environment, defaultPort: OperationsSettings.projectorPort)
+            try await buildProjector(settings: settings, operations: operations, logger: logger).run()
+        case "rebuild": try await rebuild(settings: settings, logger: logger)
+        case let other?:
+            logger.critical("unknown command \(other); run sopz-projector alone, or sopz-projector rebuild")
+            exit(64)  // EX_USAGE
+        }
     }
 }
 
-/// Composes the projector: both databases' pools and migrations, LISTEN on the write database
-/// and the projection, in start order.
-func buildProjector(settings: SharedSettings, logger: Logger) -> ServiceGroup {
+/// Rebuilds the read model once (both schemas migrated first, as a projector does), then returns.
+func rebuild(settings: SharedSettings, logger: Logger) async throws {
+    let eventStore = PostgresClient(configuration: settings.database.clientConfiguration(), backgroundLogger: logger)
+    let readModel = PostgresClient(
+        configuration: settings.readDatabase.clientConfiguration(), backgroundLogger: logger)
+    let fresh = PostgresClient(
+        configuration: ProjectionRebuild.freshConfiguration(settings.readDatabase), backgroundLogger: logger)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for client in [eventStore, readModel, fresh] { group.addTask { await client.run() } }
+        try await Migrations.migrate(eventStore, logger: logger)
+        try await Migrations.migrate(readModel, schema: Migrations.readModel, logger: logger)
+        let events = try await ProjectionRebuild(
+            eventStore: eventStore, readModel: readModel, fresh: fresh, logger: logger
+        ).run()
+        logger.info("read model rebuilt from the event store", metadata: ["events": "\(events)"])
+        group.cancelAll()
+    }
+}
+
+/// Composes the projector: both databases' pools and migrations, LISTEN on the write database,
+/// the projection and, when `operations` says where, its operations endpoint (`/metrics`), in
+/// start order.
+func buildProjector(
+    settings: SharedSettings, operations: OperationsSettings? = nil, logger: Logger
+) throws -> ServiceGroup {
     let eventStore = PostgresClient(configuration: settings.database.clientConfiguration(), backgroundLogger: logger)
     let readModel = PostgresClient(
         configuration: settings.readDatabase.clientConfiguration(), backgroundLogger: logger)
@@ -28,9 +65,15 @@ func buildProjector(settings: SharedSettings, logger: Logger) -> ServiceGroup {
     let readSchema = MigrationService(client: readModel, schema: Migrations.readModel, logger: logger)
     let listener = PostgresListener(
         configuration: settings.database, channel: TicketStore.outboxChannel, logger: logger)
+    let metrics = ProjectionMetrics(registry: PrometheusCollectorRegistry())
     let projection = ProjectionService(
         store: PostgresProjectionStore(eventStore: eventStore, readModel: readModel, logger: logger),
-        wakeUps: listener.notifications, schemasReady: [writeSchema.ready, readSchema.ready], logger: logger)
+        wakeUps: listener.notifications, schemasReady: [writeSchema.ready, readSchema.ready], metrics: metrics,
+        logger: logger)
+    let endpoint = try operations.flatMap {
+        try OperationsEndpoint.service(registry: metrics.registry, settings: $0, logger: logger)
+    }
     return ServiceGroup.sopz(
-        [eventStore, readModel, writeSchema, readSchema, listener, projection], logger: logger)
+        [eventStore, readModel, writeSchema, readSchema, listener, projection] + [endpoint].compactMap { $0 },
+        logger: logger)
 }

@@ -1,7 +1,11 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Logging
+import NIOFoundationCompat
+import NIOHTTP1
+import NIOSSL
 import PostgresNIO
 import SopzContract
 import SopzDomain
@@ -97,10 +101,15 @@ extension Integration {
                                 == 1)
                         // The later event is committed, but an older transaction still runs: wait.
                         #expect(try await store.step(limit: 100) == .init(read: 0, applied: 0))
+                        #expect(try await store.lag().events == 1)
                         finish.open()
                         try await group.waitForAll()
                     }
+                    let lag = try await store.lag()
+                    #expect(lag.events == 2)
+                    #expect(lag.oldestPendingAt.map { abs($0.timeIntervalSince(early.occurredAt)) < 0.001 } == true)
                     #expect(try await store.step(limit: 100) == .init(read: 2, applied: 2))
+                    #expect(try await store.lag() == .init(events: 0, oldestPendingAt: nil))
                     #expect(Set(try await ReadModel.views(read).map(\.id)) == [early.ticketID, late.ticketID])
                     // Read again from the start (a lost checkpoint, a redelivery): nothing changes.
                     try await read.query("UPDATE projection_checkpoints SET transaction_id = 0, sequence = 0")
@@ -112,18 +121,44 @@ extension Integration {
         }
 
         /// The real `sopz-projector` executable, as an operator runs it: it migrates the read
-        /// database, projects what is committed, and stops cleanly on SIGTERM.
-        @Test func theExecutableProjectsAndStopsCleanly() async throws {
+        /// database, projects what is committed, shows its lag on `/metrics` over HTTPS, and stops
+        /// cleanly on SIGTERM.
+        @Test func theExecutableProjectsShowsItsLagAndStopsCleanly() async throws {
             try await TestSystem.run(dispatcher: false, projector: false) { system in
                 try await ReadModel.withClient(system.settings) { read in
                     try await ReadModel.reset(write: system.database, read: read)
-                    let projector = try ChildProcess.start("sopz-projector")
+                    let port = 19_103
+                    let projector = try ChildProcess.start(
+                        "sopz-projector", extra: ["SOPZ_METRICS_ADDRESS": "127.0.0.1:\(port)"])
                     defer { projector.kill() }
                     let event = ReadModel.creation()
                     try await system.database.withConnection { try await ReadModel.insert(event, on: $0) }
                     try await eventually("the projector has the ticket") {
                         try await ReadModel.views(read).map(\.id) == [event.ticketID]
                     }
+                    var tls = TLSConfiguration.makeClientConfiguration()
+                    tls.trustRoots = .file(try #require(system.settings.caFile))
+                    let http = HTTPClient(
+                        eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+                    do {
+                        let metrics = Locked("")
+                        try await eventually("the metrics show the projector caught up") {
+                            let response = try await http.execute(
+                                HTTPClientRequest(url: "https://localhost:\(port)/metrics"), timeout: .seconds(2))
+                            metrics.set(String(buffer: try await response.body.collect(upTo: 1 << 20)))
+                            return metrics.value.contains("\nsopz_projection_lag_events 0")
+                        }
+                        #expect(metrics.value.contains("\nsopz_projection_lag_seconds 0"))
+                        #expect(metrics.value.contains("\nsopz_projection_events_applied_total 1"))
+                        #expect(metrics.value.contains("# HELP sopz_projection_lag_seconds"))
+                        let health = try await http.execute(
+                            HTTPClientRequest(url: "https://localhost:\(port)/healthz"), timeout: .seconds(2))
+                        #expect(health.status == .ok)
+                    } catch {
+                        try? await http.shutdown()
+                        throw error
+                    }
+                    try await http.shutdown()
                     #expect(projector.terminate() == 0)
                 }
             }

@@ -103,8 +103,8 @@ import Testing
         #expect(settings.devIssuerPort == 9444)
         #expect(settings.commandRatePerMinute == 120)
         #expect(settings.corsOrigins.isEmpty)
-        #expect(throws: ConfigurationError.self) { try IngressSettings.hostAndPort("nowhere", name: "X") }
-        #expect(throws: ConfigurationError.self) { try IngressSettings.hostAndPort("h:99999", name: "X") }
+        #expect(throws: ConfigurationError.self) { try ["X": "nowhere"].address("X", default: ("h", 1)) }
+        #expect(throws: ConfigurationError.self) { try ["X": "h:99999"].address("X", default: ("h", 1)) }
     }
 
     @Test func ingressSettingsReadAbuseLimits() throws {

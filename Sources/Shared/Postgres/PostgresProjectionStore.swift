@@ -24,20 +24,31 @@ import SopzProcessing
 /// database, so steps run one at a time, each starting from the checkpoint the last committed;
 /// and the plan leaves out what a view already has.
 public struct PostgresProjectionStore: Sendable {
+    /// Which tables a store writes: the live read model the ingresses read, or fresh ones a
+    /// rebuild fills beside it (`ProjectionRebuild`; its client's `search_path` names them).
+    public enum Target: Sendable {
+        case live, rebuild
+    }
+
     let eventStore: PostgresClient
     let readModel: PostgresClient
+    let target: Target
     let logger: Logger
 
-    public init(eventStore: PostgresClient, readModel: PostgresClient, logger: Logger) {
+    public init(eventStore: PostgresClient, readModel: PostgresClient, target: Target = .live, logger: Logger) {
         self.eventStore = eventStore
         self.readModel = readModel
+        self.target = target
         self.logger = logger
     }
 
     /// The one projection there is so far: tickets, their chat and their history.
     static let name = "tickets"
-    /// An arbitrary constant naming the projector's lock (in the read database).
-    static let lock: Int64 = 0x736F_707A_7072  // "sopzpr"
+    /// Arbitrary constants naming the projector's lock (in the read database): the live
+    /// projectors take turns on one; a rebuild steps on the other, beside them.
+    static let liveLock: Int64 = 0x736F_707A_7072  // "sopzpr"
+    static let rebuildLock: Int64 = 0x736F_707A_7262  // "sopzrb"
+    var lock: Int64 { target == .live ? Self.liveLock : Self.rebuildLock }
 
     /// What one step did.
     public struct Step: Sendable, Equatable {
@@ -50,7 +61,7 @@ public struct PostgresProjectionStore: Sendable {
     /// Applies up to `limit` events past the checkpoint, in one read-model transaction.
     public func step(limit: Int) async throws -> Step {
         try await readModel.withTransaction(logger: logger) { read in
-            try await read.perform("SELECT pg_advisory_xact_lock(\(Self.lock))", logger: logger)
+            try await read.perform("SELECT pg_advisory_xact_lock(\(lock))", logger: logger)
             let checkpoint =
                 try await read.query(
                     "SELECT transaction_id, sequence FROM projection_checkpoints WHERE name = \(Self.name)",
@@ -67,13 +78,40 @@ public struct PostgresProjectionStore: Sendable {
             }
             let plan = try ProjectionPlan(stored.map(\.event), views: views)
             try await write(plan, through: last, count: stored.count, on: read)
-            if !plan.history.isEmpty {
+            if target == .live, !plan.history.isEmpty {
                 // Delivered when the step commits; the ingresses' readers wake up (read-your-writes,
                 // the live stream). Steps are serial, so the lock NOTIFY takes costs nothing here.
                 try await read.perform("SELECT pg_notify(\(ReadModelStore.projectedChannel), '')", logger: logger)
             }
             return Step(read: stored.count, applied: plan.history.count)
         }
+    }
+
+    /// How far the projection is behind the event store.
+    public struct Lag: Sendable, Equatable {
+        /// Events stored and not yet projected (counted up to `Lag.countLimit`).
+        public let events: Int
+        /// When the oldest of them happened; nil when none waits.
+        public let oldestPendingAt: Date?
+
+        public static let countLimit = 1_000_000
+    }
+
+    /// Measures the lag: the checkpoint from the read database, what lies past it in the event store.
+    public func lag() async throws -> Lag {
+        let checkpoint =
+            try await readModel.query(
+                "SELECT transaction_id, sequence FROM projection_checkpoints WHERE name = \(Self.name)", logger: logger
+            ).decode((Int64, Int64).self).all().first ?? (Int64(0), Int64(0))
+        let pending = try await eventStore.query(
+            """
+            SELECT count(*)::int8, min(occurred_at) FROM (
+                SELECT occurred_at FROM events WHERE (transaction_id, sequence) > (\(checkpoint.0), \(checkpoint.1))
+                ORDER BY transaction_id, sequence LIMIT \(Lag.countLimit)
+            ) AS pending
+            """, logger: logger
+        ).decode((Int, Date?).self).all().first
+        return Lag(events: pending?.0 ?? 0, oldestPendingAt: pending?.1)
     }
 
     /// Copies the administrators whose name, availability or last sign-in changed into the read
@@ -83,7 +121,7 @@ public struct PostgresProjectionStore: Sendable {
     @discardableResult
     public func copyAdministrators() async throws -> Int {
         try await readModel.withTransaction(logger: logger) { read in
-            try await read.perform("SELECT pg_advisory_xact_lock(\(Self.lock))", logger: logger)
+            try await read.perform("SELECT pg_advisory_xact_lock(\(lock))", logger: logger)
             let rows = try await eventStore.query(
                 """
                 SELECT coalesce(json_agg(json_build_object(

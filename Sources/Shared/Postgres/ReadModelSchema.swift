@@ -1,4 +1,11 @@
 extension Migrations {
+    /// Every table the read model's migrations create (a rebuild moves exactly these; a test
+    /// keeps the list equal to the migrations).
+    public static let readModelTables = [
+        "ticket_views", "ticket_messages", "ticket_history", "projection_checkpoints", "administrator_views",
+        readModel.table,
+    ]
+
     /// The read model, in its own database (`SOPZ_READ_DATABASE_URL`) or beside the write model:
     /// its table names and its migration record differ from the write model's, so both fit in one
     /// database. Built only by the projector, from the event store; rebuildable from it.

@@ -60,6 +60,15 @@ extension [String: String] {
         }
     }
 
+    /// A `host:port` setting, or `fallback` when unset.
+    public func address(_ name: String, default fallback: (String, Int)) throws -> (host: String, port: Int) {
+        guard let text = self[name] else { return fallback }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65_535).contains(port)
+        else { throw ConfigurationError("\(name) must look like host:port") }
+        return (String(text[..<colon]), port)
+    }
+
     /// An integer setting within `range`, or `fallback` when unset.
     public func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {
         guard let text = self[name] else { return fallback }

@@ -20,6 +20,14 @@ public enum TLSPolicy {
         "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256",
     ]
 
+    /// A server's TLS: the certificate chain and key in these PEM files, under this policy.
+    public static func server(certificateFile: String, keyFile: String) throws -> TLSConfiguration {
+        let chain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { NIOSSLCertificateSource.certificate($0) }
+        return applied(
+            to: .makeServerConfiguration(
+                certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))))
+    }
+
     /// `configuration` restricted to this policy.
     public static func applied(to configuration: TLSConfiguration) -> TLSConfiguration {
         var configuration = configuration

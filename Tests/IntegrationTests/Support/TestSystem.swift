@@ -63,7 +63,7 @@ struct TestSystem: Sendable {
         let signingKey = ES256PrivateKey()
         let issuer = try await DevIssuer(devMode: true, issuer: issuerURL, audience: audience, key: signingKey)
         let issuerReady = Gate()
-        let tls = try serverTLSConfiguration(
+        let tls = try TLSPolicy.server(
             certificateFile: TestEnvironment.certificateFile, keyFile: TestEnvironment.keyFile)
         let issuerApp = Application(
             router: issuer.router(), server: try .http2Upgrade(tlsConfiguration: tls),
@@ -77,7 +77,7 @@ struct TestSystem: Sendable {
             services.append(buildNotifier(settings: settings, logger: logger))
         }
         if projector {
-            services.append(buildProjector(settings: settings, logger: logger))
+            services.append(try buildProjector(settings: settings, logger: logger))
         }
         let system = TestSystem(
             settings: settings, database: core.database, store: core.store, publisher: core.publisher,
@@ -120,7 +120,7 @@ struct TestSystem: Sendable {
     func withLiveIngress(port: Int, _ body: @escaping @Sendable () async throws -> Void) async throws {
         let logger = TestEnvironment.logger("live")
         let listening = Gate()
-        let tls = try serverTLSConfiguration(
+        let tls = try TLSPolicy.server(
             certificateFile: TestEnvironment.certificateFile, keyFile: TestEnvironment.keyFile)
         let app = Application(
             router: buildRouter(dependencies), server: try .http2Upgrade(tlsConfiguration: tls),
