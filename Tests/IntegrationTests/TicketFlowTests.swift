@@ -15,6 +15,7 @@ extension Integration {
 
         @Test func aPostIsAcceptedAppliedAndReadable() async throws {
             try await TestSystem.run { system in
+                try await system.resetWork()  // no administrator left available by another test
                 let ada = try await system.token("ada")
                 try await system.http { client in
                     let accepted = try await client.post("/api/v1/tickets", token: ada, json: body)
@@ -39,6 +40,7 @@ extension Integration {
 
         @Test func preferWaitAnswersWithTheTicket() async throws {
             try await TestSystem.run { system in
+                try await system.resetWork()  // no administrator left available by another test
                 let ada = try await system.token("ada")
                 try await system.http { client in
                     let created = try await client.post(
