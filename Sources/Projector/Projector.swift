@@ -11,8 +11,8 @@ import SopzRuntime
 /// (and fails) apart from the writes. Several replicas may run; they take turns (see
 /// `PostgresProjectionStore`).
 ///
-/// `sopz-projector rebuild` instead rebuilds the whole read model from the event store into fresh
-/// tables while the live ones keep serving, switches over and exits (`ProjectionRebuild`).
+/// `sopz-projector rebuild` instead rebuilds the whole read model from its event archive into
+/// fresh tables while the live ones keep serving, switches over and exits (`ProjectionRebuild`).
 @main
 struct Projector {
     static func main() async throws {
@@ -24,7 +24,12 @@ struct Projector {
         case nil:
             let operations = try OperationsSettings(
                 environment: environment, defaultPort: OperationsSettings.projectorPort)
-            try await buildProjector(settings: settings, operations: operations, logger: logger).run()
+            // SOPZ_RETENTION_HOURS: how long closed and cancelled tickets stay in the write database.
+            let hours = try environment.integer("SOPZ_RETENTION_HOURS", default: 168, in: 0...876_000)
+            try await buildProjector(
+                settings: settings, keep: hours == 0 ? nil : .seconds(hours * 3_600), operations: operations,
+                logger: logger
+            ).run()
         case "rebuild": try await rebuild(settings: settings, logger: logger)
         case let other?:
             logger.critical("unknown command \(other); run sopz-projector alone, or sopz-projector rebuild")
@@ -33,30 +38,26 @@ struct Projector {
     }
 }
 
-/// Rebuilds the read model once (both schemas migrated first, as a projector does), then returns.
+/// Rebuilds the read model once from its archive (migrated first, as a projector does), then
+/// returns.
 func rebuild(settings: SharedSettings, logger: Logger) async throws {
-    let eventStore = PostgresClient(configuration: settings.database.clientConfiguration(), backgroundLogger: logger)
     let readModel = PostgresClient(
         configuration: settings.readDatabase.clientConfiguration(), backgroundLogger: logger)
     let fresh = PostgresClient(
         configuration: ProjectionRebuild.freshConfiguration(settings.readDatabase), backgroundLogger: logger)
     try await withThrowingTaskGroup(of: Void.self) { group in
-        for client in [eventStore, readModel, fresh] { group.addTask { await client.run() } }
-        try await Migrations.migrate(eventStore, logger: logger)
+        for client in [readModel, fresh] { group.addTask { await client.run() } }
         try await Migrations.migrate(readModel, schema: Migrations.readModel, logger: logger)
-        let events = try await ProjectionRebuild(
-            eventStore: eventStore, readModel: readModel, fresh: fresh, logger: logger
-        ).run()
-        logger.info("read model rebuilt from the event store", metadata: ["events": "\(events)"])
+        let events = try await ProjectionRebuild(readModel: readModel, fresh: fresh, logger: logger).run()
+        logger.info("read model rebuilt from its event archive", metadata: ["events": "\(events)"])
         group.cancelAll()
     }
 }
-
 /// Composes the projector: both databases' pools and migrations, LISTEN on the write database,
-/// the projection and, when `operations` says where, its operations endpoint (`/metrics`), in
-/// start order.
+/// the projection, retention when `keep` says how long final tickets stay in the write database,
+/// and, when `operations` says where, its operations endpoint (`/metrics`), in start order.
 func buildProjector(
-    settings: SharedSettings, operations: OperationsSettings? = nil, logger: Logger
+    settings: SharedSettings, keep: Duration? = nil, operations: OperationsSettings? = nil, logger: Logger
 ) throws -> ServiceGroup {
     let eventStore = PostgresClient(configuration: settings.database.clientConfiguration(), backgroundLogger: logger)
     let readModel = PostgresClient(
@@ -73,7 +74,13 @@ func buildProjector(
     let endpoint = try operations.flatMap {
         try OperationsEndpoint.service(registry: metrics.registry, settings: $0, logger: logger)
     }
+    let retention = keep.map {
+        RetentionService(
+            retention: WriteRetention(eventStore: eventStore, readModel: readModel, logger: logger), keep: $0,
+            schemasReady: [writeSchema.ready, readSchema.ready], logger: logger)
+    }
+    let optional: [(any Service)?] = [retention, endpoint]
     return ServiceGroup.sopz(
-        [eventStore, readModel, writeSchema, readSchema, listener, projection] + [endpoint].compactMap { $0 },
+        [eventStore, readModel, writeSchema, readSchema, listener, projection] + optional.compactMap { $0 },
         logger: logger)
 }

@@ -44,6 +44,21 @@ import Testing
         #expect(Ticket.replay(events) == ticket)
     }
 
+    /// Retention took the ticket out of the write model: nothing may change it, and no create may
+    /// take its id again (a reused Idempotency-Key long after).
+    @Test func anArchivedTicketTakesNoCommandAndItsIDIsNeverTakenAgain() {
+        let id = UUID()
+        let create = envelope(.create(NewTicket(title: "A", description: "B")), by: client, commandID: id)
+        let archived = DecisionContext(now: now, tickets: [:], archived: [create.ticketID!])
+        #expect(TicketRules.decide(create, in: archived) == .reject(.archived))
+        let cancel = CommandEnvelope(
+            commandID: CommandID(UUID()), issuedAt: now, issuer: client, ticketID: create.ticketID,
+            command: .cancel(Cancellation(reason: nil)))
+        #expect(TicketRules.decide(cancel, in: archived) == .reject(.archived))
+        #expect(TicketRejection.archived.code.rawValue == "ticket-archived")
+        if case .reject = TicketRules.decide(create, in: context()) { Issue.record("a fresh id is taken") }
+    }
+
     @Test func eventIDsAreStableAcrossRedeliveries() {
         let id = UUID()
         let command = envelope(.create(NewTicket(title: "A", description: "B")), by: client, commandID: id)

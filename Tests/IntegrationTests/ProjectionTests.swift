@@ -217,8 +217,8 @@ enum ReadModel {
     static func reset(write: PostgresClient, read: PostgresClient) async throws {
         try await write.query("TRUNCATE tickets, administrators, events, outbox")
         try await Migrations.migrate(read, schema: Migrations.readModel, logger: TestEnvironment.logger("m"))
-        try await read.query(
-            "TRUNCATE ticket_views, ticket_messages, ticket_history, projection_checkpoints, administrator_views")
+        let tables = Migrations.readModelTables.filter { $0 != Migrations.readModel.table }
+        try await read.query("TRUNCATE \(unescaped: tables.joined(separator: ", "))")
     }
 
     /// `reset` with a read client of its own, for tests that need nothing else of the read database.

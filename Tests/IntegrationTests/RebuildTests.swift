@@ -93,8 +93,7 @@ extension Integration {
                         configuration: ProjectionRebuild.freshConfiguration(system.settings.readDatabase),
                         backgroundLogger: logger)
                     try await withServices([fresh], logger: logger) {
-                        let rebuild = ProjectionRebuild(
-                            eventStore: system.database, readModel: read, fresh: fresh, logger: logger)
+                        let rebuild = ProjectionRebuild(readModel: read, fresh: fresh, logger: logger)
                         try await rebuild.prepare()
                         #expect(try await rebuild.build() == events)
                         var tables = Set<String>()
@@ -151,7 +150,7 @@ extension Integration {
                     let run = try await runToCompletion(
                         binary, ["rebuild"], environment: environment, withErrors: true)
                     #expect(run.status == 0, "\(run.output)")
-                    #expect(run.output.contains("read model rebuilt from the event store"))
+                    #expect(run.output.contains("read model rebuilt from its event archive"))
                     #expect(try await ReadModel.count(read, "SELECT count(*)::int8 FROM ticket_history") == events + 1)
                     let wrong = try await runToCompletion(binary, ["rebuid"], environment: environment)
                     #expect(wrong.status == 64)

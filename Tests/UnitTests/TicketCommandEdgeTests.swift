@@ -177,6 +177,21 @@ import Testing
         #expect(ingress.model.events.map(\.version) == [2])
     }
 
+    /// Every command on an archived ticket is refused with `ticket-archived` (409), and changes nothing.
+    @Test(arguments: commands.filter { $0.resource == .ticket })
+    func aCommandOnAnArchivedTicketIsAClearConflict(_ endpoint: Endpoint) async throws {
+        let (ingress, ticket) = try await Self.ingress(dispatching: true)
+        ingress.model.archive(ticket.id)
+        try await ingress.test { client in
+            let response = try await Self.send(
+                client, endpoint, ticket: ticket.id, as: Self.caller(endpoint), ingress: ingress,
+                headers: [.prefer: "wait=5"])
+            #expect(response.status == .conflict)
+            #expect(String(buffer: response.body).contains("/problems/ticket-archived"))
+        }
+        #expect(ingress.model.events.isEmpty)
+    }
+
     @Test func availabilityIsACommandAboutTheCallerAnsweredWhenDone() async throws {
         let (ingress, _) = try await Self.ingress(dispatching: true)
         try await ingress.test { client in

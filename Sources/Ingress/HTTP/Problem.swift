@@ -134,7 +134,8 @@ struct Problem: HTTPResponseError, Encodable {
             case .invalidInput: .unprocessableContent
             case .forbidden: .forbidden
             case .notFound: .notFound
-            case .conflict, .invalidTransition, .ticketFinal, .administratorAtCapacity, .administratorUnavailable:
+            case .conflict, .invalidTransition, .ticketFinal, .ticketArchived, .administratorAtCapacity,
+                .administratorUnavailable:
                 .conflict
             case .ticketChanged: .preconditionFailed
             }

@@ -57,14 +57,24 @@ struct TicketCommandRoutes: Sendable {
         }
     }
 
-    /// 404 unless the ticket exists and `user` may see it; 412 if it is not at `expectedVersion`.
-    /// If PostgreSQL does not answer in time the command goes ahead: the dispatcher judges it.
+    /// 404 unless the ticket exists and `user` may see it; 409 if it was archived (long final, gone
+    /// from the write model); 412 if it is not at `expectedVersion`. If PostgreSQL does not answer
+    /// in time the command goes ahead: the dispatcher judges it.
     private func look(at id: TicketID, for user: User, expecting expectedVersion: Int?) async throws {
         let ticket: Ticket?
+        let archivedOwner: String?
         do {
-            ticket = try await withDeadline(Self.lookTimeout) { [tickets] in try await tickets.ticket(id) }
+            (ticket, archivedOwner) = try await withDeadline(Self.lookTimeout) { [tickets] in
+                guard let ticket = try await tickets.ticket(id) else {
+                    return (nil, try await tickets.archivedOwner(of: id))
+                }
+                return (ticket, nil)
+            }
         } catch {
             return
+        }
+        if let archivedOwner, Ticket.isVisible(ownedBy: archivedOwner, to: user) {
+            throw Problem.rejected(.archived)
         }
         guard let ticket, ticket.isVisible(to: user) else { throw Problem.notFound("the ticket") }
         if let expectedVersion, expectedVersion != ticket.version {

@@ -9,6 +9,9 @@ public struct TicketRejection: Hashable, Sendable, Codable, Error {
         case invalidTransition = "invalid-transition"
         /// Closed and cancelled tickets take nothing more.
         case ticketFinal = "ticket-final"
+        /// The ticket was closed or cancelled long ago and left the write model (retention): it
+        /// can be read, not changed — nor its id taken again.
+        case ticketArchived = "ticket-archived"
         /// `If-Match` named a version the ticket has moved on from.
         case ticketChanged = "ticket-changed"
         /// A manager's assignment beyond the capacity cap, without saying so.
@@ -26,4 +29,8 @@ public struct TicketRejection: Hashable, Sendable, Codable, Error {
         self.detail = detail
         self.violations = violations
     }
+
+    /// Any command on an archived ticket.
+    public static let archived = TicketRejection(
+        .ticketArchived, "the ticket was closed long ago and archived: it can be read, no longer changed")
 }

@@ -24,6 +24,8 @@ public protocol CommandOutcomeReading: Sendable {
 public protocol TicketReading: Sendable {
     /// The ticket with `id`, nil when there is none.
     func ticket(_ id: TicketID) async throws -> Ticket?
+    /// Who owns ticket `id` if it was archived (long final, gone from the write model), else nil.
+    func archivedOwner(of id: TicketID) async throws -> String?
 }
 
 /// Whether one of the servers a process needs answers (`/readyz`).

@@ -129,6 +129,29 @@ public enum Migrations {
         Migration(
             version: 6, name: "outbox rows carry their ticket's version, for consumers to order by",
             statements: ["ALTER TABLE outbox ADD COLUMN ticket_version integer"]),
+        Migration(
+            version: 7, name: "retention: long-final tickets leave the write model, a tombstone stays",
+            statements: [
+                // What stays of an archived ticket: enough to refuse a command on it clearly, to
+                // whom it may be said, and never to take its id again (`WriteRetention`).
+                """
+                CREATE TABLE archived_tickets (
+                    id uuid PRIMARY KEY,
+                    owner_id text NOT NULL,
+                    status text NOT NULL,
+                    archived_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                "CREATE INDEX tickets_final ON tickets (updated_at) WHERE status IN ('closed', 'cancelled')",
+                // Only retention deletes events, and only ones the read database has archived.
+                """
+                CREATE OR REPLACE FUNCTION events_are_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF TG_OP = 'DELETE' AND current_setting('sopz.retention', true) = 'on' THEN RETURN OLD; END IF;
+                    RAISE EXCEPTION 'the event store is append-only';
+                END $$
+                """,
+            ]),
     ]
 
     /// One database's versioned schema and the table that records which versions it has.

@@ -66,6 +66,7 @@ public struct PostgresCommandStore: CommandStore {
                 extraPlaces: BacklogBound.extra(for: commands, capacity: capacity)), logger: logger
         ).all()
         var recorded = Set<CommandID>()
+        var archived = Set<TicketID>()
         var administrators: [AssignmentPool.Member] = []
         var current: [TicketID: Ticket] = [:]
         var waiting: [(ticket: Ticket, order: Int64)] = []
@@ -73,6 +74,7 @@ public struct PostgresCommandStore: CommandStore {
             let columns = PostgresRandomAccessRow(row)
             if index == 0 {
                 recorded = Set(try columns["recorded"].decode([UUID]?.self).map { $0.map(CommandID.init) } ?? [])
+                archived = Set(try columns["archived"].decode([UUID]?.self).map { $0.map(TicketID.init) } ?? [])
                 administrators = try PoolRow.members(from: try columns["pool"].decode(String?.self))
             }
             guard let ticket = try TicketRows.ticket(from: row) else { continue }
@@ -83,7 +85,8 @@ public struct PostgresCommandStore: CommandStore {
         }
         let backlog = waiting.sorted { ($0.ticket.createdAt, $0.order) < ($1.ticket.createdAt, $1.order) }
         return LockedState(
-            recorded: recorded, tickets: current, administrators: administrators, backlog: backlog.map(\.ticket.id))
+            recorded: recorded, tickets: current, administrators: administrators, backlog: backlog.map(\.ticket.id),
+            archived: archived)
     }
 
     /// Writes a batch's tickets (their rows are locked already, so an upsert is safe), events,

@@ -23,20 +23,38 @@ import SopzProcessing
 /// Why replicas never apply one event twice: each step first takes an advisory lock in the read
 /// database, so steps run one at a time, each starting from the checkpoint the last committed;
 /// and the plan leaves out what a view already has.
+///
+/// Every event a step applies is also copied, as it was stored, into the read database's
+/// `event_archive` in the same transaction: the long-term event history. Retention may then take
+/// a long-final ticket's events out of the write database (`WriteRetention`), and a rebuild reads
+/// the archive, which holds every event up to the checkpoint.
 public struct PostgresProjectionStore: Sendable {
-    /// Which tables a store writes: the live read model the ingresses read, or fresh ones a
-    /// rebuild fills beside it (`ProjectionRebuild`; its client's `search_path` names them).
+    /// What a store builds: the live read model the ingresses read, from the event store; or fresh
+    /// tables beside it (`ProjectionRebuild`: its client's `search_path` names them), from the
+    /// live read model's archive.
     public enum Target: Sendable {
         case live, rebuild
     }
 
-    let eventStore: PostgresClient
+    /// Where events (and administrators) are read: the write database for the live model, the
+    /// live read database for a rebuild.
+    let source: PostgresClient
     let readModel: PostgresClient
     let target: Target
     let logger: Logger
 
-    public init(eventStore: PostgresClient, readModel: PostgresClient, target: Target = .live, logger: Logger) {
-        self.eventStore = eventStore
+    /// The live projection: from the event store into the read model.
+    public init(eventStore: PostgresClient, readModel: PostgresClient, logger: Logger) {
+        self.init(source: eventStore, readModel: readModel, target: .live, logger: logger)
+    }
+
+    /// A rebuild: from the live read model's archive (and its administrators) into `fresh`.
+    public static func rebuild(from liveReadModel: PostgresClient, into fresh: PostgresClient, logger: Logger) -> Self {
+        Self(source: liveReadModel, readModel: fresh, target: .rebuild, logger: logger)
+    }
+
+    private init(source: PostgresClient, readModel: PostgresClient, target: Target, logger: Logger) {
+        self.source = source
         self.readModel = readModel
         self.target = target
         self.logger = logger
@@ -67,9 +85,18 @@ public struct PostgresProjectionStore: Sendable {
                     "SELECT transaction_id, sequence FROM projection_checkpoints WHERE name = \(Self.name)",
                     logger: logger
                 ).decode((Int64, Int64).self).all().first ?? (Int64(0), Int64(0))
-            let stored = try await eventStore.execute(
-                EventsAfter(transaction: checkpoint.0, sequence: checkpoint.1, limit: limit), logger: logger
-            ).all()
+            let stored =
+                switch target {
+                case .live:
+                    try await source.execute(
+                        EventsAfter(transaction: checkpoint.0, sequence: checkpoint.1, limit: limit), logger: logger
+                    ).all()
+                case .rebuild:
+                    try await source.execute(
+                        ArchivedEventsAfter(transaction: checkpoint.0, sequence: checkpoint.1, limit: limit),
+                        logger: logger
+                    ).all()
+                }
             guard let last = stored.last else { return Step(read: 0, applied: 0) }
             let ids = Array(Set(stored.map(\.event.ticketID.rawValue)))
             var views: [TicketID: Ticket] = [:]
@@ -77,7 +104,7 @@ public struct PostgresProjectionStore: Sendable {
                 if let ticket = try TicketRows.ticket(from: row) { views[ticket.id] = ticket }
             }
             let plan = try ProjectionPlan(stored.map(\.event), views: views)
-            try await write(plan, through: last, count: stored.count, on: read)
+            try await write(plan, archiving: stored, on: read)
             if target == .live, !plan.history.isEmpty {
                 // Delivered when the step commits; the ingresses' readers wake up (read-your-writes,
                 // the live stream). Steps are serial, so the lock NOTIFY takes costs nothing here.
@@ -103,7 +130,7 @@ public struct PostgresProjectionStore: Sendable {
             try await readModel.query(
                 "SELECT transaction_id, sequence FROM projection_checkpoints WHERE name = \(Self.name)", logger: logger
             ).decode((Int64, Int64).self).all().first ?? (Int64(0), Int64(0))
-        let pending = try await eventStore.query(
+        let pending = try await source.query(
             """
             SELECT count(*)::int8, min(occurred_at) FROM (
                 SELECT occurred_at FROM events WHERE (transaction_id, sequence) > (\(checkpoint.0), \(checkpoint.1))
@@ -122,12 +149,14 @@ public struct PostgresProjectionStore: Sendable {
     public func copyAdministrators() async throws -> Int {
         try await readModel.withTransaction(logger: logger) { read in
             try await read.perform("SELECT pg_advisory_xact_lock(\(lock))", logger: logger)
-            let rows = try await eventStore.query(
+            // The write model's administrators, or the live read model's copy of them.
+            let table = target == .live ? "administrators" : "administrator_views"
+            let rows = try await source.query(
                 """
                 SELECT coalesce(json_agg(json_build_object(
                     'id', id, 'name', name, 'available', available, 'firstSeenAt', first_seen_at,
                     'lastSeenAt', last_seen_at)), '[]')::text
-                FROM administrators
+                FROM \(unescaped: table)
                 """, logger: logger
             ).decode(String.self).all()
             let copied = try await read.query(
@@ -150,19 +179,53 @@ public struct PostgresProjectionStore: Sendable {
         }
     }
 
+    /// Writes the plan, archives `stored` (all of them: an event read again after a lost
+    /// checkpoint is archived already and left as it is, so the archive's count is not checked)
+    /// and moves the checkpoint to the last of them.
     private func write(
-        _ plan: ProjectionPlan, through last: StoredEvent, count: Int, on connection: PostgresConnection
-    ) async throws {
+        _ plan: ProjectionPlan, archiving stored: [StoredEvent], on connection: PostgresConnection
+    )
+        async throws
+    {
+        guard let last = stored.last else { return }
         let statement = WriteProjection(
             views: try JSONRows.encode(plan.tickets),
             messages: try JSONRows.encode(plan.messages.map { MessageRow(message: $0.message, version: $0.version) }),
-            history: try JSONRows.encode(plan.history.map(HistoryRow.init)), name: Self.name,
-            transaction: last.transaction, sequence: last.sequence, events: Int64(count),
+            history: try JSONRows.encode(plan.history.map(HistoryRow.init)),
+            archive: try JSONRows.encode(stored.map(ArchiveRow.init)), name: Self.name,
+            transaction: last.transaction, sequence: last.sequence, events: Int64(stored.count),
             lastOccurredAt: last.event.occurredAt)
         let written = try await connection.execute(statement, logger: logger).all().first
         let expected = [plan.tickets.count, plan.messages.count, plan.history.count]
         guard written == expected else {
             throw WriteCountMismatch(expected: expected, written: written)
+        }
+    }
+
+    /// An event as the event store held it: its data passed on as stored, not re-encoded.
+    private struct ArchiveRow: Encodable {
+        let transactionId: Int64
+        let sequence: Int64
+        let id: UUID
+        let ticketId: UUID
+        let version: Int
+        let type: String
+        let data: String
+        let actorId: String
+        let commandId: UUID
+        let occurredAt: Date
+
+        init(_ stored: StoredEvent) {
+            transactionId = stored.transaction
+            sequence = stored.sequence
+            id = stored.event.id
+            ticketId = stored.event.ticketID.rawValue
+            version = stored.event.version
+            type = EventCatalogue.name(of: stored.event.change)
+            data = stored.data
+            actorId = stored.event.actorID
+            commandId = stored.event.commandID.rawValue
+            occurredAt = stored.event.occurredAt
         }
     }
 
@@ -201,18 +264,34 @@ public struct PostgresProjectionStore: Sendable {
 
 }
 
-/// An event as the event store holds it, with where it stands in the projector's order.
+/// An event as the event store holds it, with where it stands in the projector's order and its
+/// data as stored.
 struct StoredEvent: Sendable {
     let transaction: Int64
     let sequence: Int64
     let event: TicketEvent
+    let data: String
+
+    /// A row of `events` or `event_archive` (same columns, same order).
+    init(_ row: PostgresRow) throws {
+        let (transaction, sequence, id, ticketID, version, type, data, actor, command, occurredAt) = try row.decode(
+            (Int64, Int64, UUID, UUID, Int, String, String, String, UUID, Date).self)
+        self.transaction = transaction
+        self.sequence = sequence
+        self.data = data
+        event = TicketEvent(
+            id: id, ticketID: TicketID(ticketID), version: version, occurredAt: occurredAt, actorID: actor,
+            commandID: CommandID(command), change: try EventCatalogue.change(named: type, data: Data(data.utf8)))
+    }
+
+    static let columns =
+        "transaction_id, sequence, id, ticket_id, version, type, data::text, actor_id, command_id, occurred_at"
 }
 
 /// The next events of finished transactions past (transaction, sequence), in that order.
 struct EventsAfter: PostgresPreparedStatement {
     static let sql = """
-        SELECT transaction_id, sequence, id, ticket_id, version, type, data::text, actor_id, command_id, occurred_at
-        FROM events
+        SELECT \(StoredEvent.columns) FROM events
         WHERE (transaction_id, sequence) > ($1, $2)
           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
         ORDER BY transaction_id, sequence
@@ -223,24 +302,36 @@ struct EventsAfter: PostgresPreparedStatement {
     let sequence: Int64
     let limit: Int
 
-    func makeBindings() -> PostgresBindings {
+    func makeBindings() -> PostgresBindings { EventsAfter.bindings(transaction, sequence, limit) }
+
+    func decodeRow(_ row: PostgresRow) throws -> StoredEvent { try StoredEvent(row) }
+
+    static func bindings(_ transaction: Int64, _ sequence: Int64, _ limit: Int) -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 3)
         bindings.append(transaction)
         bindings.append(sequence)
         bindings.append(Int64(limit))
         return bindings
     }
+}
 
-    func decodeRow(_ row: PostgresRow) throws -> StoredEvent {
-        let (transaction, sequence, id, ticketID, version, type, data, actor, command, occurredAt) = try row.decode(
-            (Int64, Int64, UUID, UUID, Int, String, String, String, UUID, Date).self)
-        let change = try EventCatalogue.change(named: type, data: Data(data.utf8))
-        return StoredEvent(
-            transaction: transaction, sequence: sequence,
-            event: TicketEvent(
-                id: id, ticketID: TicketID(ticketID), version: version, occurredAt: occurredAt, actorID: actor,
-                commandID: CommandID(command), change: change))
-    }
+/// The next archived events past (transaction, sequence), in that order: what a rebuild reads.
+/// (Every archived event's transaction has finished: it was archived by a committed step.)
+struct ArchivedEventsAfter: PostgresPreparedStatement {
+    static let sql = """
+        SELECT \(StoredEvent.columns) FROM event_archive
+        WHERE (transaction_id, sequence) > ($1, $2)
+        ORDER BY transaction_id, sequence
+        LIMIT $3
+        """
+
+    let transaction: Int64
+    let sequence: Int64
+    let limit: Int
+
+    func makeBindings() -> PostgresBindings { EventsAfter.bindings(transaction, sequence, limit) }
+
+    func decodeRow(_ row: PostgresRow) throws -> StoredEvent { try StoredEvent(row) }
 }
 
 /// The read model's views of some tickets, as they stand.
@@ -258,8 +349,8 @@ struct TicketViews: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
 }
 
-/// Writes a step: the views (upserted), new chat messages and history, and the checkpoint, in
-/// one statement from JSON documents; counts each.
+/// Writes a step: the views (upserted), new chat messages and history, the archived events and
+/// the checkpoint, in one statement from JSON documents; counts each.
 struct WriteProjection: PostgresPreparedStatement {
     static let sql = """
         WITH view_rows AS (
@@ -283,6 +374,16 @@ struct WriteProjection: PostgresPreparedStatement {
                 "occurredAt" timestamptz, data jsonb)
             ON CONFLICT DO NOTHING
             RETURNING 1
+        ), archive_rows AS (
+            INSERT INTO event_archive (
+                transaction_id, sequence, id, ticket_id, version, type, data, actor_id, command_id, occurred_at)
+            SELECT "transactionId", sequence, id, "ticketId", version, type, data::jsonb, "actorId", "commandId",
+                "occurredAt"
+            FROM jsonb_to_recordset($9::jsonb) AS e(
+                "transactionId" int8, sequence int8, id uuid, "ticketId" uuid, version int4, type text, data text,
+                "actorId" text, "commandId" uuid, "occurredAt" timestamptz)
+            ON CONFLICT DO NOTHING
+            RETURNING 1
         ), checkpoint AS (
             INSERT INTO projection_checkpoints (name, transaction_id, sequence, events, last_occurred_at, updated_at)
             VALUES ($4, $5, $6, $7, $8, now())
@@ -292,12 +393,14 @@ struct WriteProjection: PostgresPreparedStatement {
             RETURNING 1
         )
         SELECT (SELECT count(*) FROM view_rows), (SELECT count(*) FROM message_rows),
-               (SELECT count(*) FROM history_rows), (SELECT count(*) FROM checkpoint)
+               (SELECT count(*) FROM history_rows), (SELECT count(*) FROM checkpoint),
+               (SELECT count(*) FROM archive_rows)
         """
 
     let views: String
     let messages: String
     let history: String
+    let archive: String
     let name: String
     let transaction: Int64
     let sequence: Int64
@@ -305,7 +408,7 @@ struct WriteProjection: PostgresPreparedStatement {
     let lastOccurredAt: Date
 
     func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 8)
+        var bindings = PostgresBindings(capacity: 9)
         bindings.append(views)
         bindings.append(messages)
         bindings.append(history)
@@ -314,12 +417,13 @@ struct WriteProjection: PostgresPreparedStatement {
         bindings.append(sequence)
         bindings.append(events)
         bindings.append(lastOccurredAt)
+        bindings.append(archive)
         return bindings
     }
 
     /// The views, messages and history rows written (the checkpoint is always one).
     func decodeRow(_ row: PostgresRow) throws -> [Int] {
-        let counts = try row.decode((Int, Int, Int, Int).self)
+        let counts = try row.decode((Int, Int, Int, Int, Int).self)
         return counts.3 == 1 ? [counts.0, counts.1, counts.2] : []
     }
 }

@@ -2,9 +2,11 @@ import Logging
 import PostgresNIO
 import SopzRuntime
 
-/// Rebuilds the whole read model from the event store into fresh tables beside the live ones,
+/// Rebuilds the whole read model from the event history into fresh tables beside the live ones,
 /// then switches over: `sopz-projector rebuild`, after a projection changed or to repair one.
 ///
+/// The history is the read database's `event_archive`: every event ever projected, as the event
+/// store held it, including those of tickets retention has since taken out of the write database.
 /// The ingresses keep reading the live tables and the live projectors keep them up while the
 /// fresh ones fill (in the schema `sopz_rebuild`, through a client whose `search_path` names it, so
 /// the projection code is the live one). The switch is one transaction under the live
@@ -18,7 +20,6 @@ public struct ProjectionRebuild: Sendable {
     /// Where the replaced tables go before they are dropped.
     static let retired = "sopz_retired"
 
-    let eventStore: PostgresClient
     /// The read database as the ingresses and live projectors use it.
     let readModel: PostgresClient
     /// The same database with `search_path` set to `schema` (`freshConfiguration`).
@@ -26,8 +27,7 @@ public struct ProjectionRebuild: Sendable {
     let logger: Logger
     var batchSize = 5_000
 
-    public init(eventStore: PostgresClient, readModel: PostgresClient, fresh: PostgresClient, logger: Logger) {
-        self.eventStore = eventStore
+    public init(readModel: PostgresClient, fresh: PostgresClient, logger: Logger) {
         self.readModel = readModel
         self.fresh = fresh
         self.logger = logger
@@ -59,11 +59,11 @@ public struct ProjectionRebuild: Sendable {
         try await Migrations.migrate(fresh, schema: Migrations.readModel, logger: logger)
     }
 
-    /// Projects every event in the store into the fresh tables and copies the administrators;
-    /// returns the events projected.
+    /// Projects every archived event into the fresh tables (archiving it there too) and copies the
+    /// administrators; returns the events projected.
     @discardableResult
     public func build() async throws -> Int {
-        let store = PostgresProjectionStore(eventStore: eventStore, readModel: fresh, target: .rebuild, logger: logger)
+        let store = PostgresProjectionStore.rebuild(from: readModel, into: fresh, logger: logger)
         try await store.copyAdministrators()
         var projected = 0
         while true {
@@ -82,7 +82,8 @@ public struct ProjectionRebuild: Sendable {
         try await readModel.withTransaction(logger: logger) { connection in
             try await connection.perform(
                 "SELECT pg_advisory_xact_lock(\(PostgresProjectionStore.liveLock))", logger: logger)
-            // The live projectors wait now; what they have not applied, the fresh tables take.
+            // The live projectors wait now, their archive complete to their checkpoint: the fresh
+            // tables take what they have not, and end where the live ones end.
             let caughtUp = try await build()
             let live =
                 try await connection.query("SELECT quote_ident(current_schema())", logger: logger)

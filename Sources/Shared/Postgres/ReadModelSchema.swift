@@ -3,7 +3,7 @@ extension Migrations {
     /// keeps the list equal to the migrations).
     public static let readModelTables = [
         "ticket_views", "ticket_messages", "ticket_history", "projection_checkpoints", "administrator_views",
-        readModel.table,
+        "event_archive", readModel.table,
     ]
 
     /// The read model, in its own database (`SOPZ_READ_DATABASE_URL`) or beside the write model:
@@ -117,6 +117,30 @@ extension Migrations {
                     WHERE status IN ('assigned', 'in_progress', 'waiting_for_client')
                     """,
                     "CREATE INDEX ticket_history_resolutions ON ticket_history (occurred_at) WHERE type = 'resolved'",
+                ]),
+            Migration(
+                version: 4, name: "the long-term event history: every event projected, archived as stored",
+                statements: [
+                    // The event store's rows, kept here for good once projected (the write database
+                    // may then let long-final tickets go: `WriteRetention`); rebuilds read it.
+                    """
+                    CREATE TABLE event_archive (
+                        transaction_id bigint NOT NULL,
+                        sequence bigint NOT NULL,
+                        id uuid NOT NULL UNIQUE,
+                        ticket_id uuid NOT NULL,
+                        version integer NOT NULL,
+                        type text NOT NULL,
+                        data jsonb NOT NULL,
+                        actor_id text NOT NULL,
+                        command_id uuid NOT NULL,
+                        occurred_at timestamptz NOT NULL,
+                        PRIMARY KEY (transaction_id, sequence)
+                    )
+                    """,
+                    // Read the event store once more from the start, so the archive has every event
+                    // projected before it existed (views, chat and history leave out what they have).
+                    "UPDATE projection_checkpoints SET transaction_id = 0, sequence = 0",
                 ]),
         ])
 }

@@ -5,8 +5,8 @@ import PostgresNIO
 // PostgreSQL longer than running them (0.6–0.7 ms against 0.3–0.4 ms per batch).
 
 /// Records the command ids (returning those new to the table) and locks and loads what the batch
-/// decides on: the tickets it addresses, every administrator (as a JSON column of the first
-/// row) and the oldest waiting tickets it could assign (`waiting`: free capacity now plus
+/// decides on: the tickets it addresses (and which of them are archived), every administrator
+/// (as a JSON column of the first row) and the oldest waiting tickets it could assign (`waiting`: free capacity now plus
 /// `BacklogBound.extra`). The caller holds the assignment lock (`PostgresCommandStore`), so
 /// no other batch locks any of these meanwhile and the order the rows are locked in cannot
 /// deadlock. The outer join yields one row even when no ticket is locked.
@@ -34,8 +34,10 @@ struct RecordAndLock: PostgresPreparedStatement {
             ORDER BY created_at, opened_order
             LIMIT (SELECT places FROM free) + $7::int8
             FOR UPDATE
+        ), archived AS (
+            SELECT id FROM archived_tickets WHERE id = ANY(SELECT NULLIF(t, '')::uuid FROM unnest($4::text[]) AS t)
         )
-        SELECT (SELECT array_agg(id) FROM recorded) AS recorded,
+        SELECT (SELECT array_agg(id) FROM recorded) AS recorded, (SELECT array_agg(id) FROM archived) AS archived,
                (SELECT json_agg(json_build_object(
                     'id', id, 'name', name, 'available', available, 'load', load,
                     'lastAssignedAt', round(extract(epoch FROM last_assigned_at) * 1000),

@@ -29,6 +29,13 @@ public struct TicketStore: TicketReading, CommandOutcomeReading {
         }
     }
 
+    public func archivedOwner(of id: TicketID) async throws -> String? {
+        try await reads.run { client, logger in
+            try await client.query("SELECT owner_id FROM archived_tickets WHERE id = \(id.rawValue)", logger: logger)
+                .decode(String.self).all().first
+        }
+    }
+
     public func command(_ id: CommandID) async throws -> CommandRecord? {
         try await finishedCommands([id])[id]?.record
     }

@@ -36,7 +36,8 @@ public struct BatchPlan: Sendable {
         rules: Rules
     ) {
         let pool = AssignmentPool(capacity: capacity, members: locked.administrators)
-        var context = DecisionContext(now: now, tickets: locked.tickets, pool: pool, backlog: locked.backlog)
+        var context = DecisionContext(
+            now: now, tickets: locked.tickets, pool: pool, backlog: locked.backlog, archived: locked.archived)
         var judged = Set<CommandID>()
         for envelope in envelopes {
             // A command recorded before, or already judged in this batch, changes nothing.
@@ -82,15 +83,18 @@ public struct LockedState: Sendable {
     /// The oldest tickets waiting for an administrator, oldest first — at least as many as the
     /// batch could assign (`BacklogBound`); each is in `tickets`.
     public let backlog: [TicketID]
+    /// Of the tickets the batch addresses, those archived: gone from the write model for good.
+    public let archived: Set<TicketID>
 
     public init(
         recorded: Set<CommandID>, tickets: [TicketID: Ticket], administrators: [AssignmentPool.Member] = [],
-        backlog: [TicketID] = []
+        backlog: [TicketID] = [], archived: Set<TicketID> = []
     ) {
         self.recorded = recorded
         self.tickets = tickets
         self.administrators = administrators
         self.backlog = backlog
+        self.archived = archived
     }
 }
 

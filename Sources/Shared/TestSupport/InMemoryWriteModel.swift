@@ -17,6 +17,8 @@ public final class InMemoryWriteModel: CommandStore, CommandOutcomeReading, Tick
         var administrators: [String: (member: AssignmentPool.Member, firstSeenAt: Date)] = [:]
         /// The order tickets were stored in (PostgreSQL's `opened_order`).
         var openedOrder: [TicketID: Int] = [:]
+        /// Owners of the tickets archived (`archive`).
+        var archived: [TicketID: String] = [:]
     }
 
     private let state = Mutex(State())
@@ -79,7 +81,7 @@ public final class InMemoryWriteModel: CommandStore, CommandOutcomeReading, Tick
                 LockedState(
                     recorded: recorded, tickets: state.tickets,
                     administrators: state.administrators.values.map(\.member),
-                    backlog: backlog.map(\.id)))
+                    backlog: backlog.map(\.id), archived: Set(state.archived.keys)))
             for ticket in planned.tickets {
                 if state.tickets.updateValue(ticket, forKey: ticket.id) == nil {
                     state.openedOrder[ticket.id] = state.openedOrder.count
@@ -116,4 +118,12 @@ public final class InMemoryWriteModel: CommandStore, CommandOutcomeReading, Tick
     }
 
     public func ticket(_ id: TicketID) async throws -> Ticket? { state.withLock { $0.tickets[id] } }
+
+    public func archivedOwner(of id: TicketID) async throws -> String? { state.withLock { $0.archived[id] } }
+
+    /// Marks ticket `id` archived as retention does. It stays readable: this model doubles as the
+    /// read model, which keeps archived tickets, so commands find it and the batch refuses them.
+    public func archive(_ id: TicketID) {
+        state.withLock { state in state.archived[id] = state.tickets[id]?.ownerID }
+    }
 }

@@ -13,15 +13,18 @@ public struct DecisionContext: Sendable {
     /// as many of the oldest as the batch could possibly assign (`BacklogBound`); each is in
     /// `tickets`.
     public private(set) var backlog: Backlog
+    /// Of the tickets the batch addresses, those archived (gone from the write model, long final).
+    public let archived: Set<TicketID>
 
     public init(
         now: Date, tickets: [TicketID: Ticket], pool: AssignmentPool = AssignmentPool(capacity: 0, members: []),
-        backlog: [TicketID] = []
+        backlog: [TicketID] = [], archived: Set<TicketID> = []
     ) {
         self.now = now
         self.tickets = tickets
         self.pool = pool
         self.backlog = Backlog(backlog)
+        self.archived = archived
     }
 
     public func ticket(_ id: TicketID?) -> Ticket? { id.flatMap { tickets[$0] } }

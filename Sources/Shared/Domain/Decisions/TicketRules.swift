@@ -7,6 +7,9 @@ public enum TicketRules {
     /// the backlog is given to whoever has capacity (`AssignmentByWorkload`): a new ticket, freed
     /// capacity or an administrator becoming available all end there.
     public static func decide(_ envelope: CommandEnvelope, in context: DecisionContext) -> TicketDecision {
+        if let id = envelope.ticketID, context.archived.contains(id) {
+            return .reject(.archived)
+        }
         let decision: TicketDecision =
             switch envelope.command {
             case .create(let newTicket): CreateTicket.decide(newTicket, envelope: envelope, in: context)
