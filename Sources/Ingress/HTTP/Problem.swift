@@ -14,6 +14,8 @@ struct Problem: HTTPResponseError, Encodable {
     let detail: String?
     var violations: [FieldViolation] = []
     var headers: HTTPFields = [:]
+    /// What went wrong underneath, for the log only (never sent): a server that could not be read.
+    var cause: String?
 
     init(_ status: HTTPResponse.Status, code: String, title: String, detail: String? = nil) {
         self.status = status
@@ -123,7 +125,9 @@ struct Problem: HTTPResponseError, Encodable {
         do {
             return try await read()
         } catch {
-            throw Problem.unavailable("\(what) cannot be read right now")
+            var problem = Problem.unavailable("\(what) cannot be read right now")
+            problem.cause = String(reflecting: error)
+            throw problem
         }
     }
 

@@ -1,7 +1,8 @@
 import Hummingbird
 import Logging
 
-/// Makes every failure an RFC 9457 answer: `Problem`s as they are, Hummingbird's own errors
+/// Makes every failure an RFC 9457 answer: `Problem`s as they are (logging what lay beneath a
+/// 503, so an operator sees why a read failed), Hummingbird's own errors
 /// converted (a path no route has is a 404, a known path asked with another method a 405 with
 /// `Allow`), and anything unexpected logged and answered with a 500 problem that reveals
 /// nothing internal.
@@ -16,6 +17,10 @@ struct ProblemMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let problem as Problem {
+            if let cause = problem.cause {
+                logger.warning(
+                    "could not read for a request", metadata: ["path": "\(request.uri.path)", "error": "\(cause)"])
+            }
             return try problem.response(from: request, context: context)
         } catch let error as HTTPError where error.status == .notFound {
             // The router found no handler for this method and path: is it the method that is wrong?
