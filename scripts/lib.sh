@@ -210,6 +210,9 @@ ssl_prefer_server_ciphers = on
 max_connections = 300
 shared_buffers = 256MB
 synchronous_commit = on
+# A query whose client is gone ends within a second instead of running on: a long transaction
+# holds back vacuum, and the projector waits for every transaction older than its next events.
+client_connection_check_interval = '1s'
 EOF
   grep -q "include = '$dir/sopz.conf'" "$dir/data/postgresql.conf" ||
     echo "include = '$dir/sopz.conf'" >>"$dir/data/postgresql.conf"

@@ -16,7 +16,7 @@ struct ProjectionMetrics: Sendable {
         lagEvents = registry.makeGauge(
             descriptor: .init(
                 namespace: "sopz", subsystem: "projection", metricName: "lag", unitName: "events",
-                helpText: "Events in the event store not yet in the read model (counted up to a million)"))
+                helpText: "Events in the event store not yet in the read model (counted up to 10,000)"))
         lagSeconds = registry.makeGauge(
             descriptor: .init(
                 namespace: "sopz", subsystem: "projection", metricName: "lag", unitName: "seconds",

@@ -116,15 +116,17 @@ public struct PostgresProjectionStore: Sendable {
 
     /// How far the projection is behind the event store.
     public struct Lag: Sendable, Equatable {
-        /// Events stored and not yet projected (counted up to `Lag.countLimit`).
+        /// Events stored and not yet projected, counted up to `Lag.countLimit`: measuring must
+        /// stay cheap when the projection is far behind.
         public let events: Int
-        /// When the oldest of them happened; nil when none waits.
+        /// When the next of them happened; nil when none waits.
         public let oldestPendingAt: Date?
 
-        public static let countLimit = 1_000_000
+        public static let countLimit = 10_000
     }
 
-    /// Measures the lag: the checkpoint from the read database, what lies past it in the event store.
+    /// Measures the lag: the checkpoint from the read database, what lies past it in the event
+    /// store (reading at most `Lag.countLimit` index entries).
     public func lag() async throws -> Lag {
         let checkpoint =
             try await readModel.query(
@@ -132,10 +134,15 @@ public struct PostgresProjectionStore: Sendable {
             ).decode((Int64, Int64).self).all().first ?? (Int64(0), Int64(0))
         let pending = try await source.query(
             """
-            SELECT count(*)::int8, min(occurred_at) FROM (
+            SELECT (
+                SELECT count(*) FROM (
+                    SELECT 1 FROM events WHERE (transaction_id, sequence) > (\(checkpoint.0), \(checkpoint.1))
+                    LIMIT \(Lag.countLimit)
+                ) AS pending
+            )::int8, (
                 SELECT occurred_at FROM events WHERE (transaction_id, sequence) > (\(checkpoint.0), \(checkpoint.1))
-                ORDER BY transaction_id, sequence LIMIT \(Lag.countLimit)
-            ) AS pending
+                ORDER BY transaction_id, sequence LIMIT 1
+            )
             """, logger: logger
         ).decode((Int, Date?).self).all().first
         return Lag(events: pending?.0 ?? 0, oldestPendingAt: pending?.1)
