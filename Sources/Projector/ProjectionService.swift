@@ -37,12 +37,13 @@ struct ProjectionService: Service {
         }
     }
 
-    /// Copies the administrators, then steps until a step reads fewer events than it may, or
-    /// fails (tried again on the next wake-up).
+    /// Copies the administrators, then steps until a step reads fewer events than it may, fails
+    /// (tried again on the next wake-up) or a graceful shutdown begins (a projector far behind
+    /// stops between two steps, each committed with its checkpoint, not at the end of its backlog).
     func catchUp() async {
         do {
             try await store.copyAdministrators()
-            while true {
+            while !Task.isShuttingDownGracefully {
                 let step = try await store.step(limit: batchSize)
                 metrics.applied(step.applied)
                 if step.read < batchSize { break }
