@@ -30,7 +30,7 @@ struct ProjectionService: Service {
             group.addTask {
                 while !Task.isCancelled && !Task.isShuttingDownGracefully {
                     await measureLag()
-                    try? await Task.sleep(for: pollInterval)
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
                 }
             }
             await group.waitForAll()

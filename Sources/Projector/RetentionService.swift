@@ -17,7 +17,8 @@ struct RetentionService: Service {
         for gate in schemasReady { await gate.wait() }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             await archive()
-            try? await Task.sleep(for: interval)
+            // The wait ends with a graceful shutdown: SIGTERM must not wait out the interval.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 

@@ -159,7 +159,11 @@ extension Integration {
                         throw error
                     }
                     try await http.shutdown()
+                    // Promptly: no loop of the projector (retention waits a minute between runs)
+                    // may hold a graceful shutdown back.
+                    let stopping = ContinuousClock.now
                     #expect(projector.terminate() == 0)
+                    #expect(ContinuousClock.now - stopping < .seconds(10))
                 }
             }
         }

@@ -45,6 +45,26 @@ extension Integration {
                 """)
         }
 
+        /// Prepares and builds a rebuild beside the live read model, expects it to project
+        /// `events` and every table to equal the live one, then runs `then` with it.
+        static func expectRebuildEqualsLive(
+            _ read: PostgresClient, settings: SharedSettings, events: Int,
+            then: @escaping @Sendable (ProjectionRebuild) async throws -> Void = { _ in }
+        ) async throws {
+            let logger = TestEnvironment.logger("rebuild")
+            let fresh = PostgresClient(
+                configuration: ProjectionRebuild.freshConfiguration(settings.readDatabase), backgroundLogger: logger)
+            try await withServices([fresh], logger: logger) {
+                let rebuild = ProjectionRebuild(readModel: read, fresh: fresh, logger: logger)
+                try await rebuild.prepare()
+                #expect(try await rebuild.build() == events)
+                for table in Migrations.readModelTables {
+                    #expect(try await differences(read, table) == 0, "\(table)")
+                }
+                try await then(rebuild)
+            }
+        }
+
         static func positions(_ read: PostgresClient) async throws -> [UUID: Int64] {
             var positions: [UUID: Int64] = [:]
             for try await (id, position) in try await read.query("SELECT event_id, position FROM ticket_history")
@@ -88,14 +108,8 @@ extension Integration {
                         try await ReadModel.count(read, "SELECT count(*)::int8 FROM ticket_history") == events
                     }
 
-                    let logger = TestEnvironment.logger("rebuild")
-                    let fresh = PostgresClient(
-                        configuration: ProjectionRebuild.freshConfiguration(system.settings.readDatabase),
-                        backgroundLogger: logger)
-                    try await withServices([fresh], logger: logger) {
-                        let rebuild = ProjectionRebuild(readModel: read, fresh: fresh, logger: logger)
-                        try await rebuild.prepare()
-                        #expect(try await rebuild.build() == events)
+                    try await Self.expectRebuildEqualsLive(read, settings: system.settings, events: events) {
+                        rebuild in
                         var tables = Set<String>()
                         for try await table in try await read.query(
                             """
@@ -106,9 +120,6 @@ extension Integration {
                             tables.insert(table)
                         }
                         #expect(tables == Set(Migrations.readModelTables))
-                        for table in Migrations.readModelTables {
-                            #expect(try await Self.differences(read, table) == 0, "\(table)")
-                        }
                         #expect(
                             try await ReadModel.count(
                                 read, "SELECT count(*)::int8 FROM \(unescaped: ProjectionRebuild.schema).ticket_views")

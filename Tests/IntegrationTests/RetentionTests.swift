@@ -108,18 +108,7 @@ extension Integration {
                     #expect(try await system.count("SELECT count(*)::int8 FROM tickets WHERE id = ANY(\(ids))") == 0)
 
                     // The archive still has their whole history: a rebuild equals the live model.
-                    let logger = TestEnvironment.logger("rebuild")
-                    let fresh = PostgresClient(
-                        configuration: ProjectionRebuild.freshConfiguration(system.settings.readDatabase),
-                        backgroundLogger: logger)
-                    try await withServices([fresh], logger: logger) {
-                        let rebuild = ProjectionRebuild(readModel: read, fresh: fresh, logger: logger)
-                        try await rebuild.prepare()
-                        #expect(try await rebuild.build() == events)
-                        for table in Migrations.readModelTables {
-                            #expect(try await RebuildTests.differences(read, table) == 0, "\(table)")
-                        }
-                    }
+                    try await RebuildTests.expectRebuildEqualsLive(read, settings: system.settings, events: events)
                 }
             }
         }

@@ -68,6 +68,16 @@ public struct PostgresProjectionStore: Sendable {
     static let rebuildLock: Int64 = 0x736F_707A_7262  // "sopzrb"
     var lock: Int64 { target == .live ? Self.liveLock : Self.rebuildLock }
 
+    /// Where the projection stands: the (transaction, sequence) of the last event it applied.
+    static var checkpointQuery: PostgresQuery {
+        "SELECT transaction_id, sequence FROM projection_checkpoints WHERE name = \(name)"
+    }
+
+    /// The checkpoint `checkpointQuery` read; (0, 0) before the first event.
+    static func checkpoint(in rows: PostgresRowSequence) async throws -> (Int64, Int64) {
+        try await rows.decode((Int64, Int64).self).all().first ?? (0, 0)
+    }
+
     /// What one step did.
     public struct Step: Sendable, Equatable {
         /// Events read from the event store (fewer than asked: the projection has caught up).
@@ -80,11 +90,7 @@ public struct PostgresProjectionStore: Sendable {
     public func step(limit: Int) async throws -> Step {
         try await readModel.withTransaction(logger: logger) { read in
             try await read.perform("SELECT pg_advisory_xact_lock(\(lock))", logger: logger)
-            let checkpoint =
-                try await read.query(
-                    "SELECT transaction_id, sequence FROM projection_checkpoints WHERE name = \(Self.name)",
-                    logger: logger
-                ).decode((Int64, Int64).self).all().first ?? (Int64(0), Int64(0))
+            let checkpoint = try await Self.checkpoint(in: read.query(Self.checkpointQuery, logger: logger))
             let stored =
                 switch target {
                 case .live:
@@ -128,10 +134,7 @@ public struct PostgresProjectionStore: Sendable {
     /// Measures the lag: the checkpoint from the read database, what lies past it in the event
     /// store (reading at most `Lag.countLimit` index entries).
     public func lag() async throws -> Lag {
-        let checkpoint =
-            try await readModel.query(
-                "SELECT transaction_id, sequence FROM projection_checkpoints WHERE name = \(Self.name)", logger: logger
-            ).decode((Int64, Int64).self).all().first ?? (Int64(0), Int64(0))
+        let checkpoint = try await Self.checkpoint(in: readModel.query(Self.checkpointQuery, logger: logger))
         let pending = try await source.query(
             """
             SELECT (

@@ -38,11 +38,8 @@ public struct WriteRetention: Sendable {
     }
 
     private func archiveBatch(finalBefore cutoff: Date) async throws -> Int {
-        let checkpoint =
-            try await readModel.query(
-                "SELECT transaction_id, sequence FROM projection_checkpoints WHERE name = \(PostgresProjectionStore.name)",
-                logger: logger
-            ).decode((Int64, Int64).self).all().first ?? (Int64(0), Int64(0))
+        let checkpoint = try await PostgresProjectionStore.checkpoint(
+            in: readModel.query(PostgresProjectionStore.checkpointQuery, logger: logger))
         return try await eventStore.withTransaction(logger: logger) { connection in
             try await connection.perform("SELECT set_config('sopz.retention', 'on', true)", logger: logger)
             return try await connection.query(
