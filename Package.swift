@@ -132,8 +132,8 @@ let package = Package(
         .executableTarget(
             name: "Ingress",
             dependencies: [
-                "SopzDomain", "SopzContract", "SopzPorts", "SopzRuntime", "SopzAMQP", "SopzPostgres", .hummingbird,
-                .httpTypes,
+                "SopzDomain", "SopzContract", "SopzPorts", "SopzRuntime", "SopzAMQP", "SopzPostgres", "SopzOperations",
+                .hummingbird, .httpTypes,
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
                 .jwtKit, .asyncHTTPClient, .crypto, .logging, .nioCore, .nioSSL, .postgresNIO, .serviceLifecycle,
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -147,8 +147,9 @@ let package = Package(
         .executableTarget(
             name: "Dispatcher",
             dependencies: [
-                "SopzDomain", "SopzContract", "SopzProcessing", "SopzRuntime", "SopzAMQP", "SopzPostgres", .logging,
-                .postgresNIO, .serviceLifecycle,
+                "SopzDomain", "SopzContract", "SopzProcessing", "SopzRuntime", "SopzAMQP", "SopzPostgres",
+                "SopzOperations", .logging, .postgresNIO, .serviceLifecycle,
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Sources/Dispatcher",
             swiftSettings: swiftSettings
@@ -156,7 +157,8 @@ let package = Package(
         .executableTarget(
             name: "Notifier",
             dependencies: [
-                "SopzContract", "SopzRuntime", "SopzAMQP", "SopzPostgres", .logging, .postgresNIO, .serviceLifecycle,
+                "SopzContract", "SopzRuntime", "SopzAMQP", "SopzPostgres", "SopzOperations", .logging, .postgresNIO,
+                .serviceLifecycle, .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Sources/Notifier",
             swiftSettings: swiftSettings
@@ -182,7 +184,9 @@ let package = Package(
             name: "UnitTests",
             dependencies: [
                 "SopzDomain", "SopzContract", "SopzPorts", "SopzProcessing", "SopzRuntime", "SopzAMQP", "SopzPostgres",
-                "SopzTestSupport", "Ingress", "Dispatcher", "Notifier", .asyncHTTPClient, .hummingbird, .httpTypes,
+                "SopzOperations", "SopzTestSupport", "Ingress", "Dispatcher", "Notifier", .asyncHTTPClient,
+                .hummingbird,
+                .httpTypes,
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"), .jwtKit, .logging, .nioCore, .postgresNIO,
             ],

@@ -36,7 +36,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 # Installs the Debian packages that are missing (and only those).
 install_packages() {
   local wanted=(rabbitmq-server postgresql librabbitmq-dev libssl-dev libpq-dev openssl pkg-config python3 python3-venv
-    shellcheck)
+    shellcheck prometheus)
   local missing=()
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

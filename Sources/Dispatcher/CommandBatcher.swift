@@ -32,19 +32,27 @@ final class CommandBatcher: Service, Sendable {
     let lanes: Int
     private let applyBatch: ApplyBatch
     private let applyOne: ApplyOne
+    /// Told the size of each batch that committed (metrics).
+    private let batchApplied: @Sendable (Int) -> Void
     private let state = Mutex(State())
 
-    init(maxBatch: Int, lanes: Int, applyBatch: @escaping ApplyBatch, applyOne: @escaping ApplyOne) {
+    init(
+        maxBatch: Int, lanes: Int, applyBatch: @escaping ApplyBatch, applyOne: @escaping ApplyOne,
+        batchApplied: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
         self.maxBatch = maxBatch
         self.lanes = lanes
         self.applyBatch = applyBatch
         self.applyOne = applyOne
+        self.batchApplied = batchApplied
     }
 
-    convenience init(applier: CommandApplier, maxBatch: Int, lanes: Int) {
+    convenience init(
+        applier: CommandApplier, maxBatch: Int, lanes: Int, batchApplied: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
         self.init(
             maxBatch: maxBatch, lanes: lanes, applyBatch: { try await applier.apply(batch: $0) },
-            applyOne: { try await applier.apply($0) })
+            applyOne: { try await applier.apply($0) }, batchApplied: batchApplied)
     }
 
     var isRunning: Bool { state.withLock { $0.running && !$0.stopping } }
@@ -55,7 +63,9 @@ final class CommandBatcher: Service, Sendable {
     /// Applies `envelope`, batched with others where possible.
     func apply(_ envelope: CommandEnvelope) async throws -> ApplyOutcome {
         if maxBatch > 1, let outcome = await submit(envelope) { return outcome }
-        return try await applyOne(envelope)
+        let outcome = try await applyOne(envelope)
+        batchApplied(1)
+        return outcome
     }
 
     private func submit(_ envelope: CommandEnvelope) async -> ApplyOutcome? {
@@ -103,6 +113,7 @@ final class CommandBatcher: Service, Sendable {
             do {
                 let outcomes = try await applyBatch(batch.map(\.envelope))
                 guard outcomes.count == batch.count else { throw BatchMismatch() }
+                batchApplied(batch.count)
                 for (waiting, outcome) in zip(batch, outcomes) { waiting.continuation.resume(returning: outcome) }
             } catch {
                 batch.forEach { $0.continuation.resume(returning: nil) }

@@ -24,6 +24,8 @@ struct CommandProcessor: Sendable {
     let apply: @Sendable (CommandEnvelope) async throws -> ApplyOutcome
     let notifications: CommitNotifications
     let logger: Logger
+    /// What became of each command, for `/metrics`.
+    var metrics = DispatcherMetrics()
     /// Attempts (including deliveries before this one) before a command is dead-lettered.
     var maxAttempts = 8
     /// Backoff between attempts of one command.
@@ -38,6 +40,7 @@ struct CommandProcessor: Sendable {
         do {
             envelope = try JSONCoding.decoder().decode(CommandEnvelope.self, from: Data(delivery.body))
         } catch {
+            metrics.settled(.deadLettered, type: nil)
             return .deadLetter(reason: "undecodable command: \(Self.describe(error))")
         }
         var logger = logger
@@ -55,25 +58,37 @@ struct CommandProcessor: Sendable {
                 outageBackoff.reset()  // the database answered: a later outage starts short again
                 switch outcome {
                 case .applied, .rejected, .duplicate:
+                    switch outcome {
+                    case .applied: metrics.committed(envelope, as: .applied)
+                    case .rejected: metrics.committed(envelope, as: .rejected)
+                    default: metrics.settled(.duplicate, type: envelope.command.type)
+                    }
                     // Also for a duplicate: a request repeating an Idempotency-Key may be waiting.
                     notifications.finished(envelope.commandID)
                     return .ack
                 case .retryLater(let reason):
                     attempts += 1
-                    if attempts >= maxAttempts { return .deadLetter(reason: "attempts exhausted: \(reason)") }
+                    if attempts >= maxAttempts {
+                        metrics.settled(.deadLettered, type: envelope.command.type)
+                        return .deadLetter(reason: "attempts exhausted: \(reason)")
+                    }
+                    metrics.retried(.attempt)
                     delay = retryBackoff.next()
                 }
             } catch {
                 switch FailureKind(error) {
                 case .outage:
+                    metrics.retried(.outage)
                     delay = outageBackoff.next()
                     logger.warning("database unavailable; holding the command", metadata: ["error": "\(error)"])
                 case .attempt:
                     attempts += 1
                     logger.warning("command failed", metadata: ["error": "\(String(reflecting: error))"])
                     if attempts >= maxAttempts {
+                        metrics.settled(.deadLettered, type: envelope.command.type)
                         return .deadLetter(reason: "attempts exhausted: \(Self.describe(error))")
                     }
+                    metrics.retried(.attempt)
                     delay = retryBackoff.next()
                 }
             }

@@ -5,6 +5,7 @@ import ServiceLifecycle
 import SopzAMQP
 import SopzContract
 import SopzDomain
+import SopzOperations
 import SopzPostgres
 import SopzProcessing
 import SopzRuntime
@@ -17,8 +18,10 @@ struct Dispatcher {
         let environment = ProcessInfo.processInfo.environment
         let settings = try SharedSettings(environment: environment)
         let options = try DispatcherOptions(environment: environment)
+        let operations = try OperationsSettings(
+            environment: environment, defaultPort: OperationsSettings.dispatcherPort)
         let logger = settings.logger("sopz.dispatcher")
-        let group = buildDispatcher(settings: settings, options: options, logger: logger)
+        let group = try buildDispatcher(settings: settings, options: options, operations: operations, logger: logger)
         try await group.run()
     }
 }
@@ -62,26 +65,37 @@ struct DispatcherOptions: Sendable {
 }
 
 /// Composes the dispatcher: database pool, migrations, publisher (dead letters), consumer, the
-/// batcher (group commit) over the command applier with the ticket rules, and the consuming
-/// service, in start order (they stop in reverse).
-func buildDispatcher(settings: SharedSettings, options: DispatcherOptions, logger: Logger) -> ServiceGroup {
+/// batcher (group commit) over the command applier with the ticket rules, the consuming
+/// service and, when `operations` says where, its operations endpoint (`/metrics`), in start
+/// order (they stop in reverse).
+func buildDispatcher(
+    settings: SharedSettings, options: DispatcherOptions, operations: OperationsSettings? = nil,
+    metrics: DispatcherMetrics = DispatcherMetrics(), logger: Logger
+) throws -> ServiceGroup {
     let client = PostgresClient(configuration: settings.database.clientConfiguration(), backgroundLogger: logger)
-    let publisher = AMQPPublisher(configuration: settings.amqp, logger: logger)
+    let publisher = AMQPPublisher(
+        configuration: settings.amqp, logger: logger, reconnected: metrics.amqp.publisherReconnected)
     let consumer = AMQPConsumer(
-        configuration: settings.amqp, queue: Topology.dispatcherQueue, prefetch: options.prefetch, logger: logger)
+        configuration: settings.amqp, queue: Topology.dispatcherQueue, prefetch: options.prefetch, logger: logger,
+        reconnected: metrics.amqp.consumerReconnected)
     let notifications = CommitNotifications(client: client, logger: logger)
     // The point where a command becomes a decision: the ticket rules, applied to PostgreSQL.
     let applier = CommandApplier(
         store: PostgresCommandStore(client: client, logger: logger), rules: TicketRules.decide,
         capacity: options.assignmentCapacity)
-    let batcher = CommandBatcher(applier: applier, maxBatch: options.maxBatch, lanes: options.batchLanes)
+    let batcher = CommandBatcher(
+        applier: applier, maxBatch: options.maxBatch, lanes: options.batchLanes, batchApplied: metrics.batchApplied)
     var processor = CommandProcessor(apply: batcher.apply, notifications: notifications, logger: logger)
     processor.maxAttempts = options.maxAttempts
+    processor.metrics = metrics
     let migrations = MigrationService(client: client, logger: logger)
     let service = DispatcherService(
         consumer: consumer, publisher: publisher, processor: processor, concurrency: options.concurrency,
         schemaReady: migrations.ready, logger: logger)
+    let endpoint = try operations.flatMap {
+        try OperationsEndpoint.service(registry: metrics.registry, settings: $0, logger: logger)
+    }
     // The batcher stops after the consuming service has drained (services stop in reverse).
-    return ServiceGroup.sopz(
-        [client, migrations, notifications, publisher, consumer, batcher, service], logger: logger)
+    let services: [any Service] = [client, migrations, notifications, publisher, consumer, batcher, service]
+    return ServiceGroup.sopz(services + [endpoint].compactMap { $0 }, logger: logger)
 }

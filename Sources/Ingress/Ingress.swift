@@ -8,6 +8,7 @@ import PostgresNIO
 import ServiceLifecycle
 import SopzAMQP
 import SopzContract
+import SopzOperations
 import SopzPorts
 import SopzPostgres
 import SopzRuntime
@@ -120,7 +121,10 @@ struct IngressCore {
         let readModel = ReadModelStore(client: readDatabase, logger: logger)
         let live = LiveFeed(readModel: readModel, progress: progress, logger: logger)
         let migrations = MigrationService(client: database, logger: logger)
-        let publisher = AMQPPublisher(configuration: shared.amqp, logger: logger)
+        let metrics = HTTPMetrics()
+        let publisher = AMQPPublisher(
+            configuration: shared.amqp, logger: logger,
+            reconnected: AMQPMetrics(registry: metrics.registry).publisherReconnected)
         let store = TicketStore(client: database, logger: logger)
         let listener = PostgresListener(
             configuration: shared.database, channel: TicketStore.commandsChannel, logger: logger)
@@ -143,7 +147,7 @@ struct IngressCore {
             verifier: TokenVerifier(
                 keySource: keySource, audience: settings.audience, clockSkew: settings.clockSkew,
                 acceptsAuthorizedParty: settings.acceptsAuthorizedParty),
-            metrics: HTTPMetrics(),
+            metrics: metrics,
             rateLimiter: settings.commandRatePerMinute == 0
                 ? nil : RateLimiter(perMinute: settings.commandRatePerMinute, burst: settings.commandBurst),
             corsOrigins: settings.corsOrigins, maxBodyBytes: settings.maxBodyBytes, logger: logger)

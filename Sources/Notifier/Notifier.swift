@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import ServiceLifecycle
 import SopzAMQP
+import SopzOperations
 import SopzPostgres
 import SopzRuntime
 
@@ -11,21 +12,32 @@ import SopzRuntime
 struct Notifier {
     static func main() async throws {
         ConcurrencyExecutor.useEventLoops()
-        let settings = try SharedSettings(environment: ProcessInfo.processInfo.environment)
+        let environment = ProcessInfo.processInfo.environment
+        let settings = try SharedSettings(environment: environment)
+        let operations = try OperationsSettings(environment: environment, defaultPort: OperationsSettings.notifierPort)
         let logger = settings.logger("sopz.notifier")
-        try await buildNotifier(settings: settings, logger: logger).run()
+        try await buildNotifier(settings: settings, operations: operations, logger: logger).run()
     }
 }
 
-/// Composes the notifier: pool, migrations, publisher, LISTEN and the relay, in start order.
-func buildNotifier(settings: SharedSettings, logger: Logger) -> ServiceGroup {
+/// Composes the notifier: pool, migrations, publisher, LISTEN, the relay and, when `operations`
+/// says where, its operations endpoint (`/metrics`), in start order.
+func buildNotifier(
+    settings: SharedSettings, operations: OperationsSettings? = nil, metrics: RelayMetrics = RelayMetrics(),
+    logger: Logger
+) throws -> ServiceGroup {
     let client = PostgresClient(configuration: settings.database.clientConfiguration(), backgroundLogger: logger)
     let migrations = MigrationService(client: client, logger: logger)
-    let publisher = AMQPPublisher(configuration: settings.amqp, logger: logger)
+    let publisher = AMQPPublisher(
+        configuration: settings.amqp, logger: logger, reconnected: metrics.amqp.publisherReconnected)
     let listener = PostgresListener(
         configuration: settings.database, channel: TicketStore.outboxChannel, logger: logger)
     let relay = OutboxRelayService(
         outbox: OutboxStore(client: client, logger: logger), publisher: publisher, listener: listener,
-        schemaReady: migrations.ready, logger: logger)
-    return ServiceGroup.sopz([client, migrations, publisher, listener, relay], logger: logger)
+        schemaReady: migrations.ready, metrics: metrics, logger: logger)
+    let endpoint = try operations.flatMap {
+        try OperationsEndpoint.service(registry: metrics.registry, settings: $0, logger: logger)
+    }
+    let services: [any Service] = [client, migrations, publisher, listener, relay]
+    return ServiceGroup.sopz(services + [endpoint].compactMap { $0 }, logger: logger)
 }

@@ -9,12 +9,14 @@ import SopzRuntime
 ///
 /// Woken by `NOTIFY sopz_outbox` and, in case a notification was missed, every
 /// `pollInterval`. Several replicas can run: each batch is locked with `SKIP LOCKED`, so no
-/// row is published by two relays at the same time.
+/// row is published by two relays at the same time. Beside it, the backlog is measured every
+/// `pollInterval` for the metrics.
 struct OutboxRelayService: Service {
     let outbox: OutboxStore
     let publisher: AMQPPublisher
     let listener: PostgresListener
     let schemaReady: Gate
+    var metrics = RelayMetrics()
     let logger: Logger
     var batchSize = 200
     var pollInterval: Duration = .seconds(1)
@@ -25,8 +27,27 @@ struct OutboxRelayService: Service {
 
     func run() async throws {
         await schemaReady.wait()
-        await drainOnWakeUps(listener.notifications, pollInterval: pollInterval, gatherDelay: gatherDelay) {
-            await drain()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await drainOnWakeUps(listener.notifications, pollInterval: pollInterval, gatherDelay: gatherDelay) {
+                    await drain()
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                    await measureBacklog()
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
+                }
+            }
+            await group.waitForAll()
+        }
+    }
+
+    func measureBacklog() async {
+        do {
+            metrics.record(try await outbox.backlog())
+        } catch {
+            logger.debug("could not measure the outbox backlog", metadata: ["error": "\(error)"])
         }
     }
 
@@ -35,6 +56,7 @@ struct OutboxRelayService: Service {
         do {
             while try await outbox.relay(limit: batchSize, publish: publishAll) == batchSize {}
         } catch {
+            metrics.relayFailed()
             logger.warning("outbox relay paused", metadata: ["error": "\(error)"])
         }
     }
@@ -42,5 +64,6 @@ struct OutboxRelayService: Service {
     /// Publishes a batch in its order; its confirms arrive together. Fails if any fails.
     private func publishAll(_ rows: [OutboxRow]) async throws {
         try await publisher.publish(contentsOf: rows.map(CloudEventMapping.message(for:)))
+        metrics.published(rows)
     }
 }

@@ -112,7 +112,7 @@ extension Integration {
                 // A fresh dispatcher receives the redelivered commands and applies each once.
                 let logger = TestEnvironment.logger("dispatcher")
                 try await withServices(
-                    [buildDispatcher(settings: system.settings, options: DispatcherOptions(), logger: logger)],
+                    [try buildDispatcher(settings: system.settings, options: DispatcherOptions(), logger: logger)],
                     logger: logger
                 ) {
                     try await expectAppliedExactlyOnce(commands, in: system)
@@ -124,7 +124,7 @@ extension Integration {
             try await TestSystem.run(dispatcher: false) { system in
                 let commands = envelopes(30)
                 let logger = TestEnvironment.logger("dispatcher")
-                let dispatcher = buildDispatcher(
+                let dispatcher = try buildDispatcher(
                     settings: system.settings, options: DispatcherOptions(), logger: logger)
                 try await withDispatcherBlockedMidTransaction(
                     system, publishing: commands, startDispatcher: { try await dispatcher.run() },
@@ -139,7 +139,7 @@ extension Integration {
                         == commands.count - finished
                 }
                 try await withServices(
-                    [buildDispatcher(settings: system.settings, options: DispatcherOptions(), logger: logger)],
+                    [try buildDispatcher(settings: system.settings, options: DispatcherOptions(), logger: logger)],
                     logger: logger
                 ) {
                     try await expectAppliedExactlyOnce(commands, in: system)

@@ -53,6 +53,9 @@ extension Integration {
                 for _ in 0..<6 { created.append(try await Self.createTicket(system, token: ada)) }
                 let outbox = OutboxStore(client: system.database, logger: TestEnvironment.logger("test"))
                 #expect(try await outbox.pendingCount() >= created.count)
+                let backlog = try await outbox.backlog()  // what the notifier's metrics show
+                #expect(backlog.rows >= created.count)
+                #expect(try #require(backlog.oldestAt) <= Date())
 
                 let logger = TestEnvironment.logger("test.notifier")
                 let consumer = AMQPConsumer(
@@ -61,7 +64,7 @@ extension Integration {
                 let wanted = Set(expected)
                 let arrived = Locked<[String]>([])
                 try await withServices(
-                    [buildNotifier(settings: system.settings, logger: logger), consumer], logger: logger
+                    [try buildNotifier(settings: system.settings, logger: logger), consumer], logger: logger
                 ) {
                     for await delivery in consumer.deliveries {
                         consumer.ack(delivery)

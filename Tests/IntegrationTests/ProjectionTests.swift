@@ -136,29 +136,15 @@ extension Integration {
                     try await eventually("the projector has the ticket") {
                         try await ReadModel.views(read).map(\.id) == [event.ticketID]
                     }
-                    var tls = TLSConfiguration.makeClientConfiguration()
-                    tls.trustRoots = .file(try #require(system.settings.caFile))
-                    let http = HTTPClient(
-                        eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
-                    do {
-                        let metrics = Locked("")
-                        try await eventually("the metrics show the projector caught up") {
-                            let response = try await http.execute(
-                                HTTPClientRequest(url: "https://localhost:\(port)/metrics"), timeout: .seconds(2))
-                            metrics.set(String(buffer: try await response.body.collect(upTo: 1 << 20)))
-                            return metrics.value.contains("\nsopz_projection_lag_events 0")
-                        }
-                        #expect(metrics.value.contains("\nsopz_projection_lag_seconds 0"))
-                        #expect(metrics.value.contains("\nsopz_projection_events_applied_total 1"))
-                        #expect(metrics.value.contains("# HELP sopz_projection_lag_seconds"))
-                        let health = try await http.execute(
-                            HTTPClientRequest(url: "https://localhost:\(port)/healthz"), timeout: .seconds(2))
-                        #expect(health.status == .ok)
-                    } catch {
-                        try? await http.shutdown()
-                        throw error
+                    let metrics = Locked("")
+                    try await eventually(interval: .milliseconds(100), "the metrics show the projector caught up") {
+                        metrics.set(try await OperationsScrape.get("/metrics", port: port, settings: system.settings).1)
+                        return metrics.value.contains("\nsopz_projection_lag_events 0")
                     }
-                    try await http.shutdown()
+                    #expect(metrics.value.contains("\nsopz_projection_lag_seconds 0"))
+                    #expect(metrics.value.contains("\nsopz_projection_events_applied_total 1"))
+                    #expect(metrics.value.contains("# HELP sopz_projection_lag_seconds"))
+                    #expect(try await OperationsScrape.get("/healthz", port: port, settings: system.settings).0 == .ok)
                     // Promptly: no loop of the projector (retention waits a minute between runs)
                     // may hold a graceful shutdown back.
                     let stopping = ContinuousClock.now

@@ -282,7 +282,7 @@ extension Integration {
             let logger = TestEnvironment.logger("dispatcher")
             let desk = Locked<Desk?>(nil)
             try await withServices(
-                [buildDispatcher(settings: system.settings, options: DispatcherOptions(), logger: logger)],
+                [try buildDispatcher(settings: system.settings, options: DispatcherOptions(), logger: logger)],
                 logger: logger
             ) { desk.set(try await open()) }
             return try #require(desk.value)

@@ -8,6 +8,7 @@ import Testing
 @testable import Dispatcher
 @testable import SopzAMQP
 @testable import SopzContract
+import SopzOperations
 @testable import SopzPostgres
 @testable import SopzProcessing
 
@@ -41,12 +42,15 @@ import Testing
         configuration: .init(host: "localhost", username: "nobody", password: nil, database: nil, tls: .disable),
         backgroundLogger: Logger(label: "test"))
 
-    func processor(_ script: Script, maxAttempts: Int = 8) -> CommandProcessor {
+    func processor(
+        _ script: Script, maxAttempts: Int = 8, metrics: DispatcherMetrics = DispatcherMetrics()
+    ) -> CommandProcessor {
         var processor = CommandProcessor(
             apply: { _ in try script.next() },
             notifications: CommitNotifications(client: Self.notAPostgres, logger: Logger(label: "test")),
             logger: Logger(label: "test"))
         processor.maxAttempts = maxAttempts
+        processor.metrics = metrics
         processor.pause = { delay in script.delays.withLock { $0.append(delay) } }
         return processor
     }
@@ -65,8 +69,13 @@ import Testing
     @Test func anOutageHoldsTheCommandWithGrowingPausesAndCountsNoAttempt() async throws {
         let outages: [Result<ApplyOutcome, any Error>] = Array(repeating: .failure(Unreachable()), count: 12)
         let script = Script(outages + [.success(.duplicate)])
-        let settlement = await processor(script, maxAttempts: 2).process(delivery(try encoded(Self.envelope)))
+        let metrics = DispatcherMetrics()
+        let settlement = await processor(script, maxAttempts: 2, metrics: metrics).process(
+            delivery(try encoded(Self.envelope)))
         #expect(settlement == .ack)  // twelve failures, yet two attempts were allowed: none counted
+        let exposition = metrics.registry.exposition()
+        #expect(exposition.contains(#"sopz_dispatcher_retries_total{reason="outage"} 12"#))
+        #expect(exposition.contains(#"sopz_dispatcher_commands_total{type="ticket.create",outcome="duplicate"} 1"#))
         let delays = script.delays.withLock { $0 }
         #expect(delays.count == 12)
         #expect(delays[3] > delays[0] * 4)  // 0.2 s doubling, jitter ±20 %
@@ -88,8 +97,12 @@ import Testing
     @Test func aCommandThatKeepsFailingIsDeadLetteredWhenItsAttemptsRunOut() async throws {
         let failing = EncodingError.invalidValue(0, .init(codingPath: [], debugDescription: "cannot be stored"))
         let script = Script([.failure(failing)])
-        let settlement = await processor(script, maxAttempts: 3).process(
+        let metrics = DispatcherMetrics()
+        let settlement = await processor(script, maxAttempts: 3, metrics: metrics).process(
             delivery(try encoded(Self.envelope), previousDeliveries: 1))
+        let exposition = metrics.registry.exposition()
+        #expect(exposition.contains(#"sopz_dispatcher_commands_total{type="ticket.create",outcome="dead_lettered"} 1"#))
+        #expect(exposition.contains(#"sopz_dispatcher_retries_total{reason="attempt"} 1"#))
         guard case .deadLetter(let reason) = settlement else {
             Issue.record("expected a dead letter, got \(settlement)")
             return
@@ -106,7 +119,11 @@ import Testing
 
     @Test func anUndecodableCommandIsDeadLetteredWithoutAnAttempt() async throws {
         let script = Script([.success(.duplicate)])
-        let settlement = await processor(script).process(delivery(Array("{\"nope\":1}".utf8)))
+        let metrics = DispatcherMetrics()
+        let settlement = await processor(script, metrics: metrics).process(delivery(Array("{\"nope\":1}".utf8)))
+        #expect(
+            metrics.registry.exposition().contains(
+                #"sopz_dispatcher_commands_total{type="unknown",outcome="dead_lettered"} 1"#))
         guard case .deadLetter(let reason) = settlement else {
             Issue.record("expected a dead letter, got \(settlement)")
             return

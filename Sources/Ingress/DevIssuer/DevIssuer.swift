@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import JWTKit
 import NIOCore
+import SopzDomain
 import Synchronization
 
 /// A minimal OpenID Connect issuer for development: discovery, JWKS and a password-grant token

@@ -1,5 +1,6 @@
 import Hummingbird
 import Prometheus
+import SopzOperations
 
 /// Prometheus metrics of the HTTP edge: the `request_time` SLI as a latency histogram and the
 /// `success_rate` SLI as a request counter, both by route, method and status.
@@ -10,20 +11,27 @@ final class HTTPMetrics: Sendable {
         .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10),
     ]
 
+    // Computed: swift-prometheus's descriptor is not Sendable, so it cannot be a stored static.
+    static var duration: MetricNameDescriptor {
+        .init(
+            namespace: "sopz", subsystem: "http", metricName: "request_duration", unitName: "seconds",
+            helpText: "Time from a request's arrival to its response's head (the request_time SLI)")
+    }
+    static var requests: MetricNameDescriptor {
+        .init(
+            namespace: "sopz", subsystem: "http", metricName: "requests", unitName: "total",
+            helpText: "Requests answered, by route pattern, method and status (the success_rate SLI)")
+    }
+
     func record(route: String, method: String, status: Int, duration: Duration) {
         let labels = [("route", route), ("method", method), ("status", String(status))]
-        registry.makeDurationHistogram(
-            name: "sopz_http_request_duration_seconds", labels: labels, buckets: Self.buckets
-        ).recordNanoseconds(duration.nanoseconds)
-        registry.makeCounter(name: "sopz_http_requests_total", labels: labels).increment()
+        registry.makeDurationHistogram(descriptor: Self.duration, labels: labels, buckets: Self.buckets)
+            .recordNanoseconds(duration.nanoseconds)
+        registry.makeCounter(descriptor: Self.requests, labels: labels).increment()
     }
 
     /// The metrics in the Prometheus text format.
-    func exposition() -> String {
-        var buffer: [UInt8] = []
-        registry.emit(into: &buffer)
-        return String(decoding: buffer, as: UTF8.self)
-    }
+    func exposition() -> String { registry.exposition() }
 }
 
 extension Duration {

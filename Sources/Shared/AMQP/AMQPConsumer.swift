@@ -36,14 +36,17 @@ public final class AMQPConsumer: Service, Sendable {
     private let prefetch: Int
     private let drainTimeout: TimeInterval
     private let logger: Logger
+    /// Called on the connection thread each time a connection after the first is up (metrics).
+    private let reconnected: @Sendable () -> Void
     private let state = Mutex(State())
     /// Signalled when settlements are waiting (the list went from empty to not empty) and on stop.
     private let wakeUp = WakeSignal()
 
     public init(
         configuration: AMQPConfiguration, queue: String, prefetch: Int, drainTimeout: TimeInterval = 25,
-        logger: Logger
+        logger: Logger, reconnected: @escaping @Sendable () -> Void = {}
     ) {
+        self.reconnected = reconnected
         (deliveries, continuation) = AsyncStream.makeStream(of: Delivery.self)
         self.configuration = configuration
         self.queue = queue
@@ -101,6 +104,7 @@ public final class AMQPConsumer: Service, Sendable {
     private func loop() {
         var backoff = Backoff()
         var generation = 0
+        var connections = 0
         while !state.withLock({ $0.closing || $0.intakeStopped }) {
             let connection: AMQPConnection
             generation += 1
@@ -114,6 +118,8 @@ public final class AMQPConsumer: Service, Sendable {
                 continue
             }
             backoff.reset()
+            connections += 1
+            if connections > 1 { reconnected() }
             logger.info("RabbitMQ consumer connected", metadata: ["queue": "\(queue)"])
             if let failure = serve(connection, generation: generation) {
                 logger.warning("RabbitMQ consumer lost its connection; reconnecting", metadata: ["error": "\(failure)"])

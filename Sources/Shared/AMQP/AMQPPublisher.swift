@@ -67,14 +67,18 @@ public final class AMQPPublisher: Service, Sendable {
     private let confirmTimeout: TimeInterval
     /// Publishes waiting beyond this many are refused with `.unavailable` (back-pressure).
     private let maxQueued: Int
+    /// Called on the connection thread each time a connection after the first is up (metrics).
+    private let reconnected: @Sendable () -> Void
 
     public init(
-        configuration: AMQPConfiguration, logger: Logger, confirmTimeout: TimeInterval = 5, maxQueued: Int = 20_000
+        configuration: AMQPConfiguration, logger: Logger, confirmTimeout: TimeInterval = 5, maxQueued: Int = 20_000,
+        reconnected: @escaping @Sendable () -> Void = {}
     ) {
         self.configuration = configuration
         self.logger = logger
         self.confirmTimeout = confirmTimeout
         self.maxQueued = maxQueued
+        self.reconnected = reconnected
     }
 
     /// True while a connection with confirms enabled is up.
@@ -130,6 +134,7 @@ public final class AMQPPublisher: Service, Sendable {
 
     private func loop() {
         var backoff = Backoff()
+        var connections = 0
         while !isStopping {
             let connection: AMQPConnection
             do {
@@ -142,6 +147,8 @@ public final class AMQPPublisher: Service, Sendable {
                 continue
             }
             backoff.reset()
+            connections += 1
+            if connections > 1 { reconnected() }
             state.withLock { $0.connected = true }
             logger.info("RabbitMQ publisher connected", metadata: ["host": "\(configuration.host)"])
             let failure = serve(connection)

@@ -71,7 +71,28 @@ public struct OutboxStore: Sendable {
         }
     }
 
-    /// Rows not yet published (for metrics and tests).
+    /// What waits in the outbox: how many rows, counted up to `Backlog.countLimit` (measuring
+    /// must stay cheap however far behind the relay is), and when the oldest event happened.
+    public struct Backlog: Sendable, Equatable {
+        public let rows: Int
+        /// nil when the outbox is empty.
+        public let oldestAt: Date?
+
+        public static let countLimit = 10_000
+    }
+
+    /// Measures the backlog (for the metrics and the notifier's autoscaling).
+    public func backlog() async throws -> Backlog {
+        let row = try await client.query(
+            """
+            SELECT (SELECT count(*) FROM (SELECT 1 FROM outbox LIMIT \(Backlog.countLimit)) AS waiting)::int8,
+                   (SELECT occurred_at FROM outbox ORDER BY id LIMIT 1)
+            """, logger: logger
+        ).decode((Int, Date?).self).all().first
+        return Backlog(rows: row?.0 ?? 0, oldestAt: row?.1)
+    }
+
+    /// Rows not yet published (for tests).
     public func pendingCount() async throws -> Int {
         for try await count in try await client.query("SELECT count(*)::bigint FROM outbox", logger: logger)
             .decode(Int.self)

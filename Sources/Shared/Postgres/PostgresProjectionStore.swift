@@ -103,7 +103,7 @@ public struct PostgresProjectionStore: Sendable {
                         logger: logger
                     ).all()
                 }
-            guard let last = stored.last else { return Step(read: 0, applied: 0) }
+            guard !stored.isEmpty else { return Step(read: 0, applied: 0) }
             let ids = Array(Set(stored.map(\.event.ticketID.rawValue)))
             var views: [TicketID: Ticket] = [:]
             for row in try await read.execute(TicketViews(ids: ids), logger: logger).all() {

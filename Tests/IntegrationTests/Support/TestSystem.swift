@@ -71,10 +71,10 @@ struct TestSystem: Sendable {
             onServerRunning: { _ in issuerReady.open() }, logger: logger)
         var services = core.services + [issuerApp]
         if dispatcher {
-            services.append(buildDispatcher(settings: settings, options: DispatcherOptions(), logger: logger))
+            services.append(try buildDispatcher(settings: settings, options: DispatcherOptions(), logger: logger))
         }
         if notifier {
-            services.append(buildNotifier(settings: settings, logger: logger))
+            services.append(try buildNotifier(settings: settings, logger: logger))
         }
         if projector {
             services.append(try buildProjector(settings: settings, logger: logger))
