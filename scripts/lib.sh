@@ -21,6 +21,8 @@ export PATH="/opt/swift/usr/bin:$PATH"
 AMQPS_PORT=${SOPZ_LOCAL_AMQPS_PORT:-5671}
 PG_PORT=${SOPZ_LOCAL_PG_PORT:-5432}
 READ_PG_PORT=${SOPZ_LOCAL_READ_PG_PORT:-5433}
+# RabbitMQ's own Prometheus metrics (queue depths), over HTTPS.
+RABBIT_METRICS_PORT=${SOPZ_LOCAL_RABBIT_METRICS_PORT:-15691}
 RABBIT_BIN=/usr/lib/rabbitmq/bin
 
 # The TLS policy of every hop (as Sources/Shared/Infrastructure/TLSPolicy.swift): on TLS 1.2 only
@@ -115,10 +117,20 @@ ssl_options.honor_ecc_order = true
 distribution.listener.interface = 127.0.0.1
 log.console = false
 log.file.level = warning
+prometheus.return_per_object_metrics = true
+prometheus.ssl.ip = 127.0.0.1
+prometheus.ssl.port = $RABBIT_METRICS_PORT
+prometheus.ssl.cacertfile = $dir/tls/ca.pem
+prometheus.ssl.certfile = $dir/tls/server.pem
+prometheus.ssl.keyfile = $dir/tls/server.key
+prometheus.ssl.versions.1 = tlsv1.3
+prometheus.ssl.versions.2 = tlsv1.2
+prometheus.ssl.honor_cipher_order = true
 EOF
     for cipher in "${TLS13_CIPHERS[@]}" "${TLS12_CIPHERS[@]}"; do
       n=$((n + 1))
       echo "ssl_options.ciphers.$n = $cipher"
+      echo "prometheus.ssl.ciphers.$n = $cipher"
     done
   )
   # A running broker reads its configuration only when it starts: restart it when that changed.
@@ -127,7 +139,7 @@ EOF
     rabbitmqctl_ -q stop >/dev/null 2>&1 || true
   fi
   printf '%s\n' "$config" >"$dir/rabbitmq.conf"
-  echo "[]." >"$dir/enabled_plugins"
+  echo "[rabbitmq_prometheus]." >"$dir/enabled_plugins"
   as_root chown -R rabbitmq:rabbitmq "$dir"
   if rabbit_running; then return 0; fi
   log "starting RabbitMQ (AMQPS on 127.0.0.1:$AMQPS_PORT)"
@@ -292,6 +304,64 @@ build() {
     log "the build failed; the whole output is in .state/logs/build.log"
     return 1
   fi
+}
+
+# start_prometheus NAME PORT INGRESS DISPATCHER NOTIFIER PROJECTOR [INTERVAL]: a Prometheus of its
+# own in .state/prometheus-NAME, serving HTTPS on 127.0.0.1:PORT, scraping the four Sopz processes
+# at those ports and RabbitMQ's plugin over HTTPS every INTERVAL (default 5s), with the rules of
+# k8s/monitoring/rules.yaml evaluated as often. Restarted when it was running.
+start_prometheus() {
+  local dir="$STATE/prometheus-$1" port=$2 interval=${7:-5s} job target
+  stop_prometheus "$1"
+  mkdir -p "$dir/data"
+  cat >"$dir/web.yml" <<EOF
+tls_server_config:
+  cert_file: $TLS/server.pem
+  key_file: $TLS/server.key
+  min_version: TLS12
+EOF
+  {
+    cat <<EOF
+global:
+  scrape_interval: $interval
+  evaluation_interval: $interval
+rule_files:
+  - $ROOT/k8s/monitoring/rules.yaml
+scrape_configs:
+EOF
+    for target in "sopz-ingress localhost:$3" "sopz-dispatcher localhost:$4" "sopz-notifier localhost:$5" \
+      "sopz-projector localhost:$6" "rabbitmq localhost:$RABBIT_METRICS_PORT"; do
+      job=${target% *}
+      cat <<EOF
+  - job_name: $job
+    scheme: https
+    tls_config: { ca_file: $TLS/ca.pem }
+    static_configs: [{ targets: ["${target#* }"] }]
+EOF
+    done
+  } >"$dir/prometheus.yml"
+  log "starting Prometheus (HTTPS on 127.0.0.1:$port)"
+  nohup prometheus --config.file="$dir/prometheus.yml" --web.config.file="$dir/web.yml" \
+    --web.listen-address="127.0.0.1:$port" --storage.tsdb.path="$dir/data" --storage.tsdb.retention.time=2d \
+    >>"$LOGS/prometheus-$1.log" 2>&1 &
+  echo $! >"$dir/pid"
+  for _ in $(seq 1 60); do
+    curl -fsS --cacert "$TLS/ca.pem" "https://localhost:$port/-/ready" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  log "Prometheus did not become ready; see .state/logs/prometheus-$1.log"
+  return 1
+}
+
+# stop_prometheus NAME
+stop_prometheus() {
+  local pidfile="$STATE/prometheus-$1/pid" pid
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  if kill "$pid" 2>/dev/null; then
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -f "$pidfile"
 }
 
 # Installs, makes certificates and starts both servers; idempotent.

@@ -32,14 +32,15 @@ enum TestEnvironment {
     static var certificateFile: String { environment["SOPZ_TLS_CERT"] ?? "" }
     static var keyFile: String { environment["SOPZ_TLS_KEY"] ?? "" }
 
-    /// Runs `scripts/servers <action>` (stop-postgres, start-postgres, stop-rabbitmq, start-rabbitmq).
+    /// Runs `scripts/servers <action> [arguments]` (stop-postgres, start-postgres, stop-rabbitmq,
+    /// start-rabbitmq, start-prometheus …, stop-prometheus …).
     ///
     /// Spawned with `posix_spawn` and awaited with `waitpid`: Foundation's `Process` notices an
     /// exit through a descriptor the child inherits, and a daemon it starts (the postmaster)
     /// inherits it too, so `waitUntilExit` would wait for PostgreSQL to stop.
-    static func servers(_ action: String) throws {
+    static func servers(_ action: String, _ extra: String...) throws {
         guard let script = environment["SOPZ_TEST_SERVERS"] else { throw Missing() }
-        var arguments: [UnsafeMutablePointer<CChar>?] = [strdup(script), strdup(action), nil]
+        var arguments: [UnsafeMutablePointer<CChar>?] = ([script, action] + extra).map { strdup($0) } + [nil]
         defer { arguments.forEach { free($0) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, script, nil, nil, &arguments, environ)
@@ -47,7 +48,9 @@ enum TestEnvironment {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         guard status == 0 else {
-            throw ServersError(description: "scripts/servers \(action) failed with status \(status)")
+            throw ServersError(
+                description: "scripts/servers \(([action] + extra).joined(separator: " ")) failed with status \(status)"
+            )
         }
     }
 
