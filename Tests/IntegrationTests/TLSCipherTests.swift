@@ -3,9 +3,9 @@ import SopzRuntime
 import Testing
 
 extension Integration {
-    /// Every TLS port — the ingress, the development issuer, RabbitMQ, PostgreSQL — speaks TLS 1.2
-    /// or newer and accepts only forward-secret AEAD suites, tried one by one from the outside with
-    /// OpenSSL's client.
+    /// Every TLS port — the ingress, the development issuer, RabbitMQ (AMQPS and its metrics),
+    /// PostgreSQL — speaks TLS 1.2 or newer and accepts only forward-secret AEAD suites, tried one by
+    /// one from the outside with OpenSSL's client.
     @Suite struct TLSCipherTests {
         static let ingressPort = 18_443
 
@@ -24,6 +24,9 @@ extension Integration {
                         Port(name: "ingress", port: Self.ingressPort),
                         Port(name: "development issuer", port: TestSystem.issuerPort),
                         Port(name: "RabbitMQ", port: system.settings.amqp.port),
+                        Port(
+                            name: "RabbitMQ's metrics",
+                            port: Int(TestEnvironment.environment["SOPZ_TEST_RABBIT_METRICS_PORT"] ?? "") ?? 15_691),
                         Port(name: "PostgreSQL", port: system.settings.database.port, startTLS: "postgres"),
                     ]
                     let tls12 = try await Self.openSSLSuites()
