@@ -20,7 +20,7 @@ struct DispatcherService: Service {
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            await schemaReady.wait()
+            guard await schemaReady.waitUnlessShuttingDown() else { return }
             await withTaskGroup(of: Void.self) { group in
                 var running = 0
                 for await delivery in consumer.deliveries {

@@ -26,7 +26,7 @@ struct OutboxRelayService: Service {
     var gatherDelay: Duration = .milliseconds(20)
 
     func run() async throws {
-        await schemaReady.wait()
+        guard await schemaReady.waitUnlessShuttingDown() else { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await drainOnWakeUps(listener.notifications, pollInterval: pollInterval, gatherDelay: gatherDelay) {

@@ -22,7 +22,7 @@ struct ProjectionService: Service {
     var gatherDelay: Duration = .milliseconds(100)
 
     func run() async throws {
-        for gate in schemasReady { await gate.wait() }
+        for gate in schemasReady { guard await gate.waitUnlessShuttingDown() else { return } }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await drainOnWakeUps(wakeUps, pollInterval: pollInterval, gatherDelay: gatherDelay) { await catchUp() }

@@ -14,7 +14,7 @@ struct RetentionService: Service {
     var interval: Duration = .seconds(60)
 
     func run() async throws {
-        for gate in schemasReady { await gate.wait() }
+        for gate in schemasReady { guard await gate.waitUnlessShuttingDown() else { return } }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             await archive()
             // The wait ends with a graceful shutdown: SIGTERM must not wait out the interval.

@@ -21,14 +21,21 @@ public struct MigrationService: Service {
         var backoff = Backoff(initial: 0.2, maximum: 5)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                try await Migrations.migrate(client, schema: schema, logger: logger)
+                // Cancelled by SIGTERM: while the database does not answer, the attempt waits in
+                // the pool for a connection, and the process must still stop (the migration's
+                // transaction rolls back with it).
+                try await cancelWhenGracefulShutdown {
+                    try await Migrations.migrate(client, schema: schema, logger: logger)
+                }
                 ready.open()
                 break
             } catch {
+                if Task.isCancelled || Task.isShuttingDownGracefully { break }
                 logger.warning(
                     "database not ready for migrations; retrying",
                     metadata: ["schema": "\(schema.name)", "error": "\(error)"])
-                try? await Task.sleep(for: .seconds(backoff.next()))
+                let delay = backoff.next()
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(delay)) }
             }
         }
         try? await gracefulShutdown()

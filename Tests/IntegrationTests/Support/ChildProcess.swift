@@ -11,6 +11,9 @@ struct ChildProcess: Sendable {
         var environment = TestEnvironment.environment
         environment["LLVM_PROFILE_FILE"] = "/dev/null"
         environment["SOPZ_LOG_LEVEL"] = "error"
+        // No operations endpoint unless the test asks for one: processes started side by side
+        // would all take the default port (and one of scripts/run's might hold it).
+        environment["SOPZ_METRICS_ADDRESS"] = "127.0.0.1:0"
         return try run(
             URL(fileURLWithPath: folder).appendingPathComponent(executable), arguments: [],
             environment: environment.merging(extra) { $1 })
