@@ -58,11 +58,7 @@ struct CommandProcessor: Sendable {
                 outageBackoff.reset()  // the database answered: a later outage starts short again
                 switch outcome {
                 case .applied, .rejected, .duplicate:
-                    switch outcome {
-                    case .applied: metrics.committed(envelope, as: .applied)
-                    case .rejected: metrics.committed(envelope, as: .rejected)
-                    default: metrics.settled(.duplicate, type: envelope.command.type)
-                    }
+                    metrics.settled(outcome, envelope)
                     // Also for a duplicate: a request repeating an Idempotency-Key may be waiting.
                     notifications.finished(envelope.commandID)
                     return .ack

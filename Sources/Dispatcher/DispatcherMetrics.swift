@@ -3,6 +3,7 @@ import Prometheus
 import SopzContract
 import SopzDomain
 import SopzOperations
+import SopzProcessing
 
 /// The dispatcher's metrics: what became of each command, by type; how long commands took from
 /// the ingress to their commit; how large the batches are; retries and RabbitMQ reconnects.
@@ -82,6 +83,17 @@ struct DispatcherMetrics: Sendable {
     /// A command was settled; `type` nil when it could not be decoded.
     func settled(_ outcome: Outcome, type: String?) {
         (outcomes[type ?? Self.unknownType] ?? outcomes[Self.unknownType])?[outcome]?.increment()
+    }
+
+    /// A command settled with what the store made of it: a duplicate is counted, an applied or
+    /// rejected one also gives its commit delay.
+    func settled(_ outcome: ApplyOutcome, _ envelope: CommandEnvelope, now: Date = Date()) {
+        switch outcome {
+        case .applied: committed(envelope, as: .applied, now: now)
+        case .rejected: committed(envelope, as: .rejected, now: now)
+        case .duplicate: settled(.duplicate, type: envelope.command.type)
+        case .retryLater: break  // not settled yet
+        }
     }
 
     /// A command committed (applied or rejected) at `now`; the ingress accepted it at `issuedAt`.

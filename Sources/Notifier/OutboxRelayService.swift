@@ -33,12 +33,7 @@ struct OutboxRelayService: Service {
                     await drain()
                 }
             }
-            group.addTask {
-                while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                    await measureBacklog()
-                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
-                }
-            }
+            group.addTask { await repeatUntilShutdown(every: pollInterval) { await measureBacklog() } }
             await group.waitForAll()
         }
     }

@@ -14,8 +14,7 @@ struct RelayMetrics: Sendable {
     let amqp: AMQPMetrics
     private let published: [String: Counter]
     private let failures: Counter
-    private let backlogRows: Gauge
-    private let lagSeconds: Gauge
+    private let backlog: WaitingGauges
 
     init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -31,12 +30,12 @@ struct RelayMetrics: Sendable {
             descriptor: .init(
                 namespace: "sopz", subsystem: "outbox", metricName: "relay_failures", unitName: "total",
                 helpText: "Relay rounds that failed (the rows stay and are tried again)"))
-        backlogRows = registry.makeGauge(
-            descriptor: .init(
+        backlog = WaitingGauges(
+            registry: registry,
+            count: .init(
                 namespace: "sopz", subsystem: "outbox", metricName: "backlog", unitName: "events",
-                helpText: "Events in the outbox not yet published (counted up to 10,000)"))
-        lagSeconds = registry.makeGauge(
-            descriptor: .init(
+                helpText: "Events in the outbox not yet published (counted up to 10,000)"),
+            age: .init(
                 namespace: "sopz", subsystem: "outbox", metricName: "lag", unitName: "seconds",
                 helpText: "Age of the oldest event not yet published; 0 when the outbox is empty"))
     }
@@ -48,7 +47,6 @@ struct RelayMetrics: Sendable {
     func relayFailed() { failures.increment() }
 
     func record(_ backlog: OutboxStore.Backlog, now: Date = Date()) {
-        backlogRows.set(Double(backlog.rows))
-        lagSeconds.set(backlog.oldestAt.map { max(0, now.timeIntervalSince($0)) } ?? 0)
+        self.backlog.record(count: backlog.rows, oldestAt: backlog.oldestAt, now: now)
     }
 }

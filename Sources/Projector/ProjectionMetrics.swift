@@ -1,5 +1,6 @@
 import Foundation
 import Prometheus
+import SopzOperations
 import SopzPostgres
 
 /// The projector's metrics: how far behind the event store the read model is, in events and in
@@ -7,18 +8,17 @@ import SopzPostgres
 /// events it has applied.
 struct ProjectionMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
-    private let lagEvents: Gauge
-    private let lagSeconds: Gauge
+    private let lag: WaitingGauges
     private let applied: Counter
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
-        lagEvents = registry.makeGauge(
-            descriptor: .init(
+        lag = WaitingGauges(
+            registry: registry,
+            count: .init(
                 namespace: "sopz", subsystem: "projection", metricName: "lag", unitName: "events",
-                helpText: "Events in the event store not yet in the read model (counted up to 10,000)"))
-        lagSeconds = registry.makeGauge(
-            descriptor: .init(
+                helpText: "Events in the event store not yet in the read model (counted up to 10,000)"),
+            age: .init(
                 namespace: "sopz", subsystem: "projection", metricName: "lag", unitName: "seconds",
                 helpText: "Age of the oldest event not yet in the read model; 0 when it has every event"))
         applied = registry.makeCounter(
@@ -28,8 +28,7 @@ struct ProjectionMetrics: Sendable {
     }
 
     func record(_ lag: PostgresProjectionStore.Lag, now: Date = Date()) {
-        lagEvents.set(Double(lag.events))
-        lagSeconds.set(lag.oldestPendingAt.map { max(0, now.timeIntervalSince($0)) } ?? 0)
+        self.lag.record(count: lag.events, oldestAt: lag.oldestPendingAt, now: now)
     }
 
     func applied(_ events: Int) {

@@ -27,12 +27,7 @@ struct ProjectionService: Service {
             group.addTask {
                 await drainOnWakeUps(wakeUps, pollInterval: pollInterval, gatherDelay: gatherDelay) { await catchUp() }
             }
-            group.addTask {
-                while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                    await measureLag()
-                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
-                }
-            }
+            group.addTask { await repeatUntilShutdown(every: pollInterval) { await measureLag() } }
             await group.waitForAll()
         }
     }

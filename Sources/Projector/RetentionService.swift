@@ -15,11 +15,7 @@ struct RetentionService: Service {
 
     func run() async throws {
         for gate in schemasReady { guard await gate.waitUnlessShuttingDown() else { return } }
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            await archive()
-            // The wait ends with a graceful shutdown: SIGTERM must not wait out the interval.
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-        }
+        await repeatUntilShutdown(every: interval) { await archive() }
     }
 
     func archive() async {

@@ -24,7 +24,7 @@ public struct MigrationService: Service {
                 // Cancelled by SIGTERM: while the database does not answer, the attempt waits in
                 // the pool for a connection, and the process must still stop (the migration's
                 // transaction rolls back with it).
-                try await cancelWhenGracefulShutdown {
+                _ = try await cancelWhenGracefulShutdown {
                     try await Migrations.migrate(client, schema: schema, logger: logger)
                 }
                 ready.open()

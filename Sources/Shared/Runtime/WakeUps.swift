@@ -31,3 +31,12 @@ public func drainOnWakeUps(
         await group.waitForAll()
     }
 }
+
+/// Runs `work` now and then every `interval` until graceful shutdown (or cancellation); the wait
+/// between runs ends with a graceful shutdown, so SIGTERM never waits out the interval.
+public func repeatUntilShutdown(every interval: Duration, _ work: () async -> Void) async {
+    while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        await work()
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+    }
+}
