@@ -93,6 +93,16 @@ import Testing
         }
     }
 
+    /// RFC 3339 allows offsets up to ±23:59, beyond the ±18:00 a Foundation time zone holds
+    /// (schemathesis sent `+18:05` and got a 400).
+    @Test func timestampsWithAnyRFC3339OffsetAreRead() throws {
+        #expect(JSONCoding.date(from: "0422-08-06T16:34:01+18:05") == JSONCoding.date(from: "0422-08-05T22:29:01Z"))
+        #expect(JSONCoding.date(from: "2027-03-01T00:00:00-23:30") == JSONCoding.date(from: "2027-03-01T23:30:00Z"))
+        #expect(JSONCoding.date(from: "2027-03-01T00:00:00+24:00") == nil)
+        #expect(JSONCoding.date(from: "2027-03-01T00:00:00++1:00") == nil)
+        #expect(JSONCoding.date(from: "2027-03-01") == nil)
+    }
+
     @Test func aPeriodIsWholeUTCDaysEndingToday() throws {
         let now = try #require(JSONCoding.date(from: "2027-03-01T23:30:00+03:00"))  // 20:30 UTC
         let period = StatisticsPeriod(days: 3, now: now)

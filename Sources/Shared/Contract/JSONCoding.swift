@@ -26,7 +26,19 @@ public enum JSONCoding {
     /// The time an RFC 3339 timestamp names (with or without fractional seconds); nil for
     /// anything else.
     public static func date(from text: String) -> Date? {
-        (try? timestampStyle.parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
+        if let date = (try? timestampStyle.parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text)) {
+            return date
+        }
+        // RFC 3339 allows any offset up to ±23:59; a Foundation time zone holds ±18:00 at most.
+        // Read such a time as UTC, then take the offset off by hand.
+        let offset = Array(text.suffix(6))
+        guard offset.count == 6, offset[0] == "+" || offset[0] == "-", offset[3] == ":",
+            [1, 2, 4, 5].allSatisfy({ offset[$0].isASCII && offset[$0].isNumber }),
+            let hours = Int(String(offset[1...2])), let minutes = Int(String(offset[4...5])), hours < 24, minutes < 60,
+            let local = date(from: text.dropLast(6) + "Z")
+        else { return nil }
+        let seconds = Double(hours * 3_600 + minutes * 60)
+        return local.addingTimeInterval(offset[0] == "+" ? -seconds : seconds)
     }
 
     /// `date` as an RFC 3339 timestamp with milliseconds, e.g. `2027-01-15T08:00:00.125Z`,
