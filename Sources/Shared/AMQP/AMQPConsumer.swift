@@ -105,7 +105,14 @@ public final class AMQPConsumer: Service, Sendable {
         var backoff = Backoff()
         var generation = 0
         var connections = 0
-        while !state.withLock({ $0.closing || $0.intakeStopped }) {
+        while !state.withLock({ $0.closing }) {
+            if state.withLock({ $0.intakeStopped }) {
+                // Intake stopped while no connection is up: nothing to consume or settle, but the
+                // consumer still ends only at its own turn in the shutdown, as a connected one does
+                // (ending earlier, while RabbitMQ was away, failed its service group).
+                wakeUp.wait(timeout: 1)
+                continue
+            }
             let connection: AMQPConnection
             generation += 1
             do {
