@@ -228,3 +228,35 @@ import Testing
         }
     }
 }
+
+/// The ingress's in-flight gauge, which its autoscaler follows: a request counts while it is being
+/// handled, and stops counting when it is answered or fails.
+@Suite struct InFlightRequestTests {
+    struct Refused: Error {}
+
+    @Test func countsARequestWhileItIsHandledAndNotAfter() async throws {
+        let metrics = HTTPMetrics()
+        let seen = Mutex<[String?]>([])
+        let router = Router(context: SopzRequestContext.self)
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.get("during") { _, _ in
+            seen.withLock { $0.append(Self.inFlight(metrics)) }
+            return "ok"
+        }
+        router.get("failing") { _, _ -> String in throw Refused() }
+        try await Application(router: router).test(.router) { client in
+            let during = try await client.execute(uri: "/during", method: .get)
+            #expect(during.status == .ok)
+            let failing = try await client.execute(uri: "/failing", method: .get)
+            #expect(failing.status == .internalServerError)
+        }
+        #expect(seen.withLock { $0 } == ["1.0"])
+        #expect(Self.inFlight(metrics) == "0.0")
+    }
+
+    static func inFlight(_ metrics: HTTPMetrics) -> String? {
+        metrics.exposition().split(separator: "\n")
+            .first { $0.hasPrefix("sopz_http_requests_in_flight ") }
+            .map { String($0.split(separator: " ")[1]) }
+    }
+}

@@ -3,9 +3,11 @@ import Prometheus
 import SopzOperations
 
 /// Prometheus metrics of the HTTP edge: the `request_time` SLI as a latency histogram and the
-/// `success_rate` SLI as a request counter, both by route, method and status.
+/// `success_rate` SLI as a request counter, both by route, method and status; and the requests
+/// being handled now, which the ingress's autoscaler follows (CPU lags behind a burst of slow calls).
 final class HTTPMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
+    let inFlight: Gauge
     static let buckets: [Duration] = [
         .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
         .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10),
@@ -21,6 +23,16 @@ final class HTTPMetrics: Sendable {
         .init(
             namespace: "sopz", subsystem: "http", metricName: "requests", unitName: "total",
             helpText: "Requests answered, by route pattern, method and status (the success_rate SLI)")
+    }
+
+    static var inFlight: MetricNameDescriptor {
+        .init(
+            namespace: "sopz", subsystem: "http", metricName: "requests_in_flight",
+            helpText: "Requests received and not yet answered (the ingress autoscaler's signal)")
+    }
+
+    init() {
+        inFlight = registry.makeGauge(descriptor: Self.inFlight)
     }
 
     func record(route: String, method: String, status: Int, duration: Duration) {
@@ -51,6 +63,8 @@ struct MetricsMiddleware: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let start = ContinuousClock.now
+        metrics.inFlight.increment()
+        defer { metrics.inFlight.decrement() }
         let response = try await next(request, context)
         metrics.record(
             route: context.endpointPath ?? "unmatched", method: request.method.rawValue,

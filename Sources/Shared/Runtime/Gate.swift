@@ -49,7 +49,7 @@ public final class Gate: Sendable {
     /// Waits until the gate opens; false when a graceful shutdown (or cancellation) came first.
     /// A service waiting for its schema must still stop on SIGTERM while the database is away.
     public func waitUnlessShuttingDown() async -> Bool {
-        try? await cancelWhenGracefulShutdown { await self.wait() }
+        await cancelWhenGracefulShutdown { await self.wait() }
         return isOpen
     }
 }
