@@ -93,7 +93,8 @@ func buildDispatcher(
         consumer: consumer, publisher: publisher, processor: processor, concurrency: options.concurrency,
         schemaReady: migrations.ready, logger: logger)
     let endpoint = try operations.flatMap {
-        try OperationsEndpoint.service(registry: metrics.registry, settings: $0, logger: logger)
+        try OperationsEndpoint.service(
+            registry: metrics.registry, settings: $0, ready: [migrations.ready], logger: logger)
     }
     // The batcher stops after the consuming service has drained (services stop in reverse).
     let services: [any Service] = [client, migrations, notifications, publisher, consumer, batcher, service]

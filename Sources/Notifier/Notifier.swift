@@ -36,7 +36,8 @@ func buildNotifier(
         outbox: OutboxStore(client: client, logger: logger), publisher: publisher, listener: listener,
         schemaReady: migrations.ready, metrics: metrics, logger: logger)
     let endpoint = try operations.flatMap {
-        try OperationsEndpoint.service(registry: metrics.registry, settings: $0, logger: logger)
+        try OperationsEndpoint.service(
+            registry: metrics.registry, settings: $0, ready: [migrations.ready], logger: logger)
     }
     let services: [any Service] = [client, migrations, publisher, listener, relay]
     return ServiceGroup.sopz(services + [endpoint].compactMap { $0 }, logger: logger)

@@ -72,7 +72,8 @@ func buildProjector(
         wakeUps: listener.notifications, schemasReady: [writeSchema.ready, readSchema.ready], metrics: metrics,
         logger: logger)
     let endpoint = try operations.flatMap {
-        try OperationsEndpoint.service(registry: metrics.registry, settings: $0, logger: logger)
+        try OperationsEndpoint.service(
+            registry: metrics.registry, settings: $0, ready: [writeSchema.ready, readSchema.ready], logger: logger)
     }
     let retention = keep.map {
         RetentionService(

@@ -57,6 +57,7 @@ extension Integration {
                         of: #"sopz_amqp_reconnects_total{connection="publisher"}"#, in: notifierMetrics.value) == 0)
                 for port in [dispatcherPort, notifierPort] {
                     #expect(try await OperationsScrape.get("/healthz", port: port, settings: system.settings).0 == .ok)
+                    #expect(try await OperationsScrape.get("/readyz", port: port, settings: system.settings).0 == .ok)
                 }
                 #expect(dispatcher.terminate() == 0)
                 #expect(notifier.terminate() == 0)

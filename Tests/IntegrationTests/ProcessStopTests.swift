@@ -6,7 +6,8 @@ import Testing
 extension Integration {
     /// A process that never got going still stops: the real `sopz-dispatcher`, whose database does
     /// not answer, stops cleanly on SIGTERM (it used to wait for its schema for ever), and one whose
-    /// metrics port is taken exits at once instead of hanging.
+    /// metrics port is taken exits at once instead of hanging. Meanwhile it says it is alive but
+    /// not ready.
     @Suite struct ProcessStopTests {
         static let metricsPort = 19_131
 
@@ -22,6 +23,10 @@ extension Integration {
                     (try? await OperationsScrape.get("/healthz", port: Self.metricsPort, settings: system.settings))?.0
                         == .ok
                 }
+                // Alive but not ready: a rolling update would not stop the replica it replaces.
+                let readiness = try await OperationsScrape.get(
+                    "/readyz", port: Self.metricsPort, settings: system.settings)
+                #expect(readiness.0 == .serviceUnavailable)
 
                 let second = try ChildProcess.start("sopz-dispatcher", extra: away)
                 defer { second.kill() }

@@ -145,6 +145,7 @@ extension Integration {
                     #expect(metrics.value.contains("\nsopz_projection_events_applied_total 1"))
                     #expect(metrics.value.contains("# HELP sopz_projection_lag_seconds"))
                     #expect(try await OperationsScrape.get("/healthz", port: port, settings: system.settings).0 == .ok)
+                    #expect(try await OperationsScrape.get("/readyz", port: port, settings: system.settings).0 == .ok)
                     // Promptly: no loop of the projector (retention waits a minute between runs)
                     // may hold a graceful shutdown back.
                     let stopping = ContinuousClock.now

@@ -7,12 +7,14 @@ import ServiceLifecycle
 import SopzRuntime
 
 /// The HTTPS endpoint an operator's tools talk to in a consumer process: `GET /metrics` (the
-/// process's Prometheus registry, text format) and `GET /healthz` (alive).
+/// process's Prometheus registry, text format), `GET /healthz` (alive) and `GET /readyz` (its
+/// schemas are in place, so it is doing its work: a rolling update waits for it before stopping
+/// the replica it replaces).
 public enum OperationsEndpoint {
     /// The server as a service of the process's group, or nil — logged — when `settings` turn
     /// it off (port 0) or give it no certificate.
     public static func service(
-        registry: PrometheusCollectorRegistry, settings: OperationsSettings, logger: Logger
+        registry: PrometheusCollectorRegistry, settings: OperationsSettings, ready: [Gate], logger: Logger
     ) throws -> (any Service)? {
         guard settings.port != 0 else { return nil }
         guard let certificate = settings.certificateFile, let key = settings.keyFile else {
@@ -21,6 +23,11 @@ public enum OperationsEndpoint {
         }
         let router = Router()
         router.get("healthz") { _, _ in "ok" }
+        router.get("readyz") { _, _ in
+            Response(
+                status: ready.allSatisfy(\.isOpen) ? .ok : .serviceUnavailable,
+                headers: [.contentType: "text/plain; charset=utf-8"])
+        }
         router.get("metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
