@@ -5,8 +5,9 @@ import NIOSSL
 /// ChaCha20-Poly1305) — no CBC, no SHA-1 MACs, no static ECDH or RSA key exchange, no CCM.
 ///
 /// TLS 1.3 suites are not configurable in BoringSSL, and it offers only the standard GCM and
-/// ChaCha20 ones. RabbitMQ and PostgreSQL get the same list from `scripts/lib.sh` (and
-/// `k8s/server-tls.yaml`); `TLSCipherTests` checks all of them from the outside.
+/// ChaCha20 ones. RabbitMQ and PostgreSQL get the same list from `scripts/lib.sh` (and, in
+/// Kubernetes, `k8s/base/rabbitmq.yaml` and `k8s/base/postgres.yaml`); `TLSCipherTests` checks
+/// all of them from the outside.
 public enum TLSPolicy {
     /// TLS 1.2 suites in OpenSSL's names, strongest first.
     public static let tls12CipherSuites = [
