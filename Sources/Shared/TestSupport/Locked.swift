@@ -9,4 +9,7 @@ public final class Locked<Value: Sendable>: Sendable {
     public var value: Value { storage.withLock { $0 } }
 
     public func set(_ value: Value) { storage.withLock { $0 = value } }
+
+    /// Changes the value in place, atomically (an append from many tasks loses none).
+    public func update(_ change: (inout Value) -> Void) { storage.withLock { change(&$0) } }
 }
