@@ -13,16 +13,19 @@ import SopzRuntime
 /// The dispatcher process: consumes commands from RabbitMQ and applies them to PostgreSQL.
 @main
 struct Dispatcher {
-    static func main() async throws {
-        ConcurrencyExecutor.useEventLoops()
-        let environment = ProcessInfo.processInfo.environment
-        let settings = try SharedSettings(environment: environment)
-        let options = try DispatcherOptions(environment: environment)
-        let operations = try OperationsSettings(
-            environment: environment, defaultPort: OperationsSettings.dispatcherPort)
-        let logger = settings.logger("sopz.dispatcher")
-        let group = try buildDispatcher(settings: settings, options: options, operations: operations, logger: logger)
-        try await group.run()
+    static func main() async {
+        await ProcessMain.run("sopz-dispatcher") {
+            ConcurrencyExecutor.useEventLoops()
+            let environment = ProcessInfo.processInfo.environment
+            let settings = try SharedSettings(environment: environment)
+            let options = try DispatcherOptions(environment: environment)
+            let operations = try OperationsSettings(
+                environment: environment, defaultPort: OperationsSettings.dispatcherPort)
+            let logger = settings.logger("sopz.dispatcher")
+            let group = try buildDispatcher(
+                settings: settings, options: options, operations: operations, logger: logger)
+            try await group.run()
+        }
     }
 }
 

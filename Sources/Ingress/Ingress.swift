@@ -16,13 +16,15 @@ import SopzRuntime
 /// The ingress process: HTTPS API in front of RabbitMQ (commands) and PostgreSQL (reads).
 @main
 struct Ingress {
-    static func main() async throws {
-        ConcurrencyExecutor.useEventLoops()
-        let environment = ProcessInfo.processInfo.environment
-        let shared = try SharedSettings(environment: environment)
-        let settings = try IngressSettings(environment: environment, shared: shared)
-        let logger = shared.logger("sopz.ingress")
-        try await buildIngress(shared: shared, settings: settings, logger: logger).run()
+    static func main() async {
+        await ProcessMain.run("sopz-ingress") {
+            ConcurrencyExecutor.useEventLoops()
+            let environment = ProcessInfo.processInfo.environment
+            let shared = try SharedSettings(environment: environment)
+            let settings = try IngressSettings(environment: environment, shared: shared)
+            let logger = shared.logger("sopz.ingress")
+            try await buildIngress(shared: shared, settings: settings, logger: logger).run()
+        }
     }
 }
 

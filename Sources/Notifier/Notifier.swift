@@ -10,13 +10,16 @@ import SopzRuntime
 /// The notifier process: tells the world what happened, from the outbox to `sopz.events`.
 @main
 struct Notifier {
-    static func main() async throws {
-        ConcurrencyExecutor.useEventLoops()
-        let environment = ProcessInfo.processInfo.environment
-        let settings = try SharedSettings(environment: environment)
-        let operations = try OperationsSettings(environment: environment, defaultPort: OperationsSettings.notifierPort)
-        let logger = settings.logger("sopz.notifier")
-        try await buildNotifier(settings: settings, operations: operations, logger: logger).run()
+    static func main() async {
+        await ProcessMain.run("sopz-notifier") {
+            ConcurrencyExecutor.useEventLoops()
+            let environment = ProcessInfo.processInfo.environment
+            let settings = try SharedSettings(environment: environment)
+            let operations = try OperationsSettings(
+                environment: environment, defaultPort: OperationsSettings.notifierPort)
+            let logger = settings.logger("sopz.notifier")
+            try await buildNotifier(settings: settings, operations: operations, logger: logger).run()
+        }
     }
 }
 

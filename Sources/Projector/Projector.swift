@@ -15,25 +15,27 @@ import SopzRuntime
 /// fresh tables while the live ones keep serving, switches over and exits (`ProjectionRebuild`).
 @main
 struct Projector {
-    static func main() async throws {
-        ConcurrencyExecutor.useEventLoops()
-        let environment = ProcessInfo.processInfo.environment
-        let settings = try SharedSettings(environment: environment)
-        let logger = settings.logger("sopz.projector")
-        switch CommandLine.arguments.dropFirst().first {
-        case nil:
-            let operations = try OperationsSettings(
-                environment: environment, defaultPort: OperationsSettings.projectorPort)
-            // SOPZ_RETENTION_HOURS: how long closed and cancelled tickets stay in the write database.
-            let hours = try environment.integer("SOPZ_RETENTION_HOURS", default: 168, in: 0...876_000)
-            try await buildProjector(
-                settings: settings, keep: hours == 0 ? nil : .seconds(hours * 3_600), operations: operations,
-                logger: logger
-            ).run()
-        case "rebuild": try await rebuild(settings: settings, logger: logger)
-        case let other?:
-            logger.critical("unknown command \(other); run sopz-projector alone, or sopz-projector rebuild")
-            exit(64)  // EX_USAGE
+    static func main() async {
+        await ProcessMain.run("sopz-projector") {
+            ConcurrencyExecutor.useEventLoops()
+            let environment = ProcessInfo.processInfo.environment
+            let settings = try SharedSettings(environment: environment)
+            let logger = settings.logger("sopz.projector")
+            switch CommandLine.arguments.dropFirst().first {
+            case nil:
+                let operations = try OperationsSettings(
+                    environment: environment, defaultPort: OperationsSettings.projectorPort)
+                // SOPZ_RETENTION_HOURS: how long closed and cancelled tickets stay in the write database.
+                let hours = try environment.integer("SOPZ_RETENTION_HOURS", default: 168, in: 0...876_000)
+                try await buildProjector(
+                    settings: settings, keep: hours == 0 ? nil : .seconds(hours * 3_600), operations: operations,
+                    logger: logger
+                ).run()
+            case "rebuild": try await rebuild(settings: settings, logger: logger)
+            case let other?:
+                logger.critical("unknown command \(other); run sopz-projector alone, or sopz-projector rebuild")
+                exit(64)  // EX_USAGE
+            }
         }
     }
 }

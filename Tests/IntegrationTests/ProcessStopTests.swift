@@ -32,7 +32,9 @@ extension Integration {
                 defer { second.kill() }
                 let exiting = ContinuousClock.now
                 second.process.waitUntilExit()  // its metrics port is the first one's
-                #expect(second.process.terminationStatus != 0)
+                // A clean exit with status 1 and the reason on stderr, not a trap.
+                #expect(second.process.terminationReason == .exit)
+                #expect(second.process.terminationStatus == 1)
                 #expect(ContinuousClock.now - exiting < .seconds(15))
 
                 let stopping = ContinuousClock.now
