@@ -6,11 +6,13 @@ import NIOHTTP1
 import PostgresNIO
 import SopzAMQP
 import SopzContract
+import SopzPorts
 import SopzRuntime
 import SopzTestSupport
 import Testing
 
 @testable import Ingress
+@testable import SopzPorts
 
 extension Integration {
     /// The availability drill: every consumer restarted one replica at a time, as a Deployment's
@@ -43,22 +45,18 @@ extension Integration {
             }
         }
 
+        /// What one client saw: when it asked, the status, how long the answer took, the ticket.
         struct Answer: Sendable {
             let at: ContinuousClock.Instant
             let status: HTTPResponse.Status
             let latency: Duration
+            let ticket: String?
         }
 
-        /// What the clients saw: each answer's status and latency, and the tickets created.
-        final class Observations: Sendable {
-            let answers = Locked<[Answer]>([])
-            let tickets = Locked<[String]>([])
-        }
-
-        static func quantile(_ values: [Duration], _ q: Double) -> Duration {
-            guard !values.isEmpty else { return .zero }
-            let sorted = values.sorted()
-            return sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]
+        /// The `fraction` percentile of `latencies`, as the statistics compute theirs.
+        static func percentile(_ fraction: Double, of latencies: [Duration]) -> Duration {
+            let seconds = latencies.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
+            return .seconds(Statistics.Resolution.percentile(fraction, of: seconds.sorted()) ?? 0)
         }
 
         static func milliseconds(_ duration: Duration) -> String {
@@ -85,7 +83,7 @@ extension Integration {
                     port += 1
                 }
 
-                let observed = Observations()
+                let observed = Locked<[Answer]>([])
                 let stop = Gate()
                 var ready: [Duration] = []
                 var drained: [Duration] = []
@@ -99,19 +97,15 @@ extension Integration {
                                     let sent = ContinuousClock.now
                                     let response = try await client.post(
                                         "/api/v1/tickets", token: ada, json: Self.body, headers: [.prefer: "wait=10"])
-                                    observed.answers.update {
-                                        $0.append(
-                                            Answer(
-                                                at: sent, status: response.status, latency: ContinuousClock.now - sent))
-                                    }
-                                    if let id = response.json["id"] as? String {
-                                        observed.tickets.update { $0.append(id) }
-                                    }
+                                    let answer = Answer(
+                                        at: sent, status: response.status, latency: ContinuousClock.now - sent,
+                                        ticket: response.json["id"] as? String)
+                                    observed.update { $0.append(answer) }
                                 }
                             }
                         }
                     }
-                    try await eventually("the clients are under way") { observed.answers.value.count >= 200 }
+                    try await eventually("the clients are under way") { observed.value.count >= 200 }
                     rollStarted = ContinuousClock.now
                     // Roll each Deployment in turn, one replica at a time.
                     for index in replicas.indices {
@@ -126,17 +120,17 @@ extension Integration {
                     }
                     rollEnded = ContinuousClock.now
                     try await eventually("the clients carry on after the roll") {
-                        observed.answers.value.filter { $0.at > rollEnded }.count >= 200
+                        observed.value.filter { $0.at > rollEnded }.count >= 200
                     }
                     stop.open()
                     try await group.waitForAll()
                 }
 
                 // No client saw anything but a committed ticket.
-                let answers = observed.answers.value
+                let answers = observed.value
                 let statuses = Set(answers.map(\.status.code))
                 #expect(statuses == [201], "answers during the drill: \(statuses.sorted())")
-                let tickets = observed.tickets.value
+                let tickets = answers.compactMap(\.ticket)
                 #expect(tickets.count == answers.count)
                 #expect(Set(tickets).count == tickets.count)
 
@@ -173,12 +167,12 @@ extension Integration {
                 print(
                     """
                     rolling restart drill: \(answers.count) tickets, \(Self.clients) clients, all 201; \
-                    before the roll p50 \(Self.milliseconds(Self.quantile(before, 0.5))) \
-                    p99 \(Self.milliseconds(Self.quantile(before, 0.99))) \
+                    before the roll p50 \(Self.milliseconds(Self.percentile(0.5, of: before))) \
+                    p99 \(Self.milliseconds(Self.percentile(0.99, of: before))) \
                     max \(Self.milliseconds(before.max() ?? .zero)); \
                     during (\(Self.milliseconds(rollEnded - rollStarted)), \(during.count) tickets) \
-                    p50 \(Self.milliseconds(Self.quantile(during, 0.5))) \
-                    p99 \(Self.milliseconds(Self.quantile(during, 0.99))) \
+                    p50 \(Self.milliseconds(Self.percentile(0.5, of: during))) \
+                    p99 \(Self.milliseconds(Self.percentile(0.99, of: during))) \
                     max \(Self.milliseconds(during.max() ?? .zero)); \
                     new replica ready after \(ready.map(Self.milliseconds)); \
                     old replica drained and exited after \(drained.map(Self.milliseconds))

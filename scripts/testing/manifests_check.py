@@ -291,7 +291,7 @@ def containerfile_problems(root, binaries):
     with open(os.path.join(root, "Package.swift")) as file:
         products = re.findall(r'\.executable\(name: "([^"]+)"', file.read())
     toolchain = re.search(r"Swift version (\S+)", subprocess.run(
-        ["swift", "--version"], capture_output=True, text=True).stdout + "")
+        ["swift", "--version"], capture_output=True, text=True).stdout)
     for product in products:
         path = os.path.join(root, "k8s/images", product + ".Containerfile")
         if not os.path.exists(path):
