@@ -118,6 +118,24 @@ extension Integration {
                     try await Self.loads(in: system).values.allSatisfy {
                         $0.stored == capacity && $0.counted == capacity
                     })
+                // A full administrator signing in again takes nothing; one new to the desk takes
+                // `capacity` of the oldest waiting (the bound the store loads for a sign-in).
+                let newcomer = User(id: "fair-admin-new", name: "Fair Admin New", roles: [.administrator])
+                let next = try await system.ids(
+                    "SELECT id FROM tickets WHERE status = 'new' ORDER BY created_at, opened_order LIMIT \(capacity)")
+                for administrator in [Self.administrators[0], newcomer] {
+                    try await system.dependencies.commands.publish(
+                        CommandEnvelope(
+                            commandID: CommandID(UUID()), issuedAt: Date(), issuer: administrator, ticketID: nil,
+                            command: .registerAdministrator))
+                }
+                try await eventually(timeout: .seconds(30), "the newcomer takes a full hand") {
+                    try await system.count("SELECT count(*)::bigint FROM tickets WHERE status = 'new'")
+                        == 695 - capacity
+                }
+                #expect(
+                    Set(try await system.ids("SELECT id FROM tickets WHERE assignee_id = \(newcomer.id)")) == Set(next))
+                #expect(try await Self.loads(in: system)[Self.administrators[0].id]?.counted == capacity)
                 #expect(dispatchers.allSatisfy { $0.terminate() == 0 })
             }
         }

@@ -74,6 +74,27 @@ struct BatchPlanTests {
         #expect(ids == commands.map(\.ticketID!))
         #expect(plan.events.map(\.commandID) == commands.map(\.commandID))
     }
+
+    @Test func theBacklogBoundCountsFreedPlacesAndEachJoiningAdministratorOnce() {
+        let ann = User(id: "ann", name: "Ann", roles: [.administrator])
+        let bob = User(id: "bob", name: "Bob", roles: [.administrator])
+        func command(_ command: TicketCommand, by user: User, ticket: TicketID? = TicketID(UUID())) -> CommandEnvelope {
+            CommandEnvelope(
+                commandID: CommandID(UUID()), issuedAt: Self.now, issuer: user, ticketID: ticket, command: command)
+        }
+        let batch = [
+            Self.create(),
+            command(.registerAdministrator, by: ann, ticket: nil),
+            command(.changeStatus(StatusChange(status: .resolved)), by: ann),
+            command(.setAvailability(Availability(available: true)), by: bob, ticket: nil),
+            command(.setAvailability(Availability(available: false)), by: ann, ticket: nil),
+            command(.cancel(Cancellation(reason: nil)), by: Self.client),
+        ]
+        #expect(BacklogBound.freedPlaces(by: batch) == 2)
+        #expect(BacklogBound.joiningAdministrators(in: batch) == ["ann", "bob"])
+        #expect(BacklogBound.freedPlaces(by: [Self.create()]) == 0)
+        #expect(BacklogBound.joiningAdministrators(in: [Self.create()]).isEmpty)
+    }
 }
 
 extension ApplyOutcome {
@@ -86,4 +107,5 @@ extension ApplyOutcome {
         case .retryLater: "retry"
         }
     }
+
 }

@@ -63,7 +63,8 @@ public struct PostgresCommandStore: CommandStore {
             RecordAndLock(
                 commandIDs: commandIDs, issuers: issuers, types: types, ticketIDs: ticketIDs,
                 fingerprints: commands.map(\.command.fingerprint), capacity: capacity,
-                extraPlaces: BacklogBound.extra(for: commands, capacity: capacity)), logger: logger
+                freedPlaces: BacklogBound.freedPlaces(by: commands),
+                joiningAdministrators: BacklogBound.joiningAdministrators(in: commands)), logger: logger
         ).all()
         var recorded = Set<CommandID>()
         var archived = Set<TicketID>()

@@ -6,8 +6,9 @@ import PostgresNIO
 
 /// Records the command ids (returning those new to the table) and locks and loads what the batch
 /// decides on: the tickets it addresses (and which of them are archived), every administrator
-/// (as a JSON column of the first row) and the oldest waiting tickets it could assign (`waiting`: free capacity now plus
-/// `BacklogBound.extra`). The caller holds the assignment lock (`PostgresCommandStore`), so
+/// (as a JSON column of the first row) and the oldest waiting tickets it could assign (`waiting`:
+/// the places free now, those the joining administrators who are not available now bring, and
+/// `BacklogBound.freedPlaces`). The caller holds the assignment lock (`PostgresCommandStore`), so
 /// no other batch locks any of these meanwhile and the order the rows are locked in cannot
 /// deadlock. The outer join yields one row even when no ticket is locked.
 struct RecordAndLock: PostgresPreparedStatement {
@@ -23,7 +24,11 @@ struct RecordAndLock: PostgresPreparedStatement {
             SELECT id, name, available, load, last_assigned_at, last_seen_at FROM administrators
             ORDER BY id FOR UPDATE
         ), free AS (
-            SELECT coalesce(sum(greatest($6::int4 - load, 0)) FILTER (WHERE available), 0)::int8 AS places FROM pool
+            SELECT (coalesce(sum(greatest($6::int4 - load, 0)) FILTER (WHERE available), 0)
+                + (SELECT coalesce(sum(greatest($6::int4 - coalesce(p.load, 0), 0)), 0)
+                   FROM (SELECT DISTINCT unnest($8::text[]) AS id) AS joining LEFT JOIN pool AS p ON p.id = joining.id
+                   WHERE p.available IS NOT TRUE))::int8 AS places
+            FROM pool
         ), addressed AS (
             SELECT \(TicketRows.columns()), opened_order FROM tickets
             WHERE id = ANY(SELECT NULLIF(t, '')::uuid FROM unnest($4::text[]) AS t)
@@ -55,18 +60,21 @@ struct RecordAndLock: PostgresPreparedStatement {
     let ticketIDs: [String]
     let fingerprints: [String]
     let capacity: Int
-    /// `BacklogBound.extra`.
-    let extraPlaces: Int
+    /// `BacklogBound.freedPlaces`.
+    let freedPlaces: Int
+    /// `BacklogBound.joiningAdministrators`.
+    let joiningAdministrators: [String]
 
     func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 7)
+        var bindings = PostgresBindings(capacity: 8)
         bindings.append(commandIDs)
         bindings.append(issuers)
         bindings.append(types)
         bindings.append(ticketIDs)
         bindings.append(fingerprints)
         bindings.append(Int32(clamping: capacity))
-        bindings.append(Int64(extraPlaces))
+        bindings.append(Int64(freedPlaces))
+        bindings.append(joiningAdministrators)
         return bindings
     }
 
