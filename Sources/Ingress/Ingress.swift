@@ -38,6 +38,10 @@ struct IngressDependencies: Sendable {
     let tickets: any TicketReading
     /// The read model, where every query is answered.
     let readModel: any ReadModelReading
+    /// The webhook subscriptions, in the write model.
+    let webhooks: any WebhookReading
+    let webhookSecrets: WebhookSecrets
+    let webhookTargets: WebhookTargetPolicy
     let progress: ProjectionProgress
     let live: LiveFeed
     let readiness: [any ReadinessProbe]
@@ -82,6 +86,10 @@ func buildRouter(_ dependencies: IngressDependencies) -> Router<SopzRequestConte
     AdministratorRoutes(readModel: dependencies.readModel).register(on: api)
     StatisticsRoutes(readModel: dependencies.readModel).register(on: api)
     ExportRoutes(readModel: dependencies.readModel).register(on: api)
+    WebhookRoutes(
+        gateway: gateway, outcomes: outcomes, webhooks: dependencies.webhooks, secrets: dependencies.webhookSecrets,
+        targets: dependencies.webhookTargets
+    ).register(on: api)
     routes.record(RouteMethods(router.routes.map { ($0.method, $0.path.description) }))
     return router
 }
@@ -140,7 +148,9 @@ struct IngressCore {
         let signIn = AdministratorSignIn(gateway: CommandGateway(publisher: commands, mint: mint), logger: logger)
         let dependencies = IngressDependencies(
             commands: commands, outcomes: store, tickets: store,
-            readModel: readModel, progress: progress, live: live,
+            readModel: readModel, webhooks: WebhookStore(client: database, logger: logger),
+            webhookSecrets: WebhookSecrets(key: settings.webhooks.key), webhookTargets: settings.webhooks.targets,
+            progress: progress, live: live,
             readiness: [
                 BrokerReadiness(publisher: publisher),
                 DatabaseReadiness(name: "database", part: .commands, client: database, logger: logger),

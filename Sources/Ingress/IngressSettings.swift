@@ -42,6 +42,8 @@ struct IngressSettings: Sendable {
     var devIssuerPort = 8444
     /// `SOPZ_DEV_ISSUER_KEY_FILE`: where the dev issuer keeps its signing key.
     var devIssuerKeyFile: String
+    /// `SOPZ_WEBHOOK_KEY`, `SOPZ_WEBHOOK_ALLOWED_NETWORKS`.
+    var webhooks: WebhookSettings
 
     init(environment: [String: String], shared: SharedSettings) throws {
         (host, port) = try environment.address("SOPZ_HTTP_ADDRESS", default: (host, port))
@@ -57,7 +59,7 @@ struct IngressSettings: Sendable {
         keyRefreshInterval = .seconds(
             try environment.integer("SOPZ_OIDC_MIN_KEY_REFRESH_SECONDS", default: 10, in: 0...3_600))
         if let secret = environment["SOPZ_COMMAND_ID_SECRET"] {
-            guard let bytes = Self.hexBytes(secret), bytes.count >= 32 else {
+            guard let bytes = HexSetting.bytes(secret), bytes.count >= 32 else {
                 throw ConfigurationError("SOPZ_COMMAND_ID_SECRET must be at least 64 hex digits")
             }
             commandIDSecret = bytes
@@ -75,6 +77,7 @@ struct IngressSettings: Sendable {
         (devIssuerHost, devIssuerPort) = try environment.address(
             "SOPZ_DEV_ISSUER_ADDRESS", default: (devIssuerHost, devIssuerPort))
         devIssuerKeyFile = environment["SOPZ_DEV_ISSUER_KEY_FILE"] ?? ".state/dev-issuer-key.pem"
+        webhooks = try WebhookSettings(environment: environment, devMode: shared.devMode)
     }
 
     /// Origins as browsers send them: scheme, host and optional port, nothing else.
@@ -90,18 +93,5 @@ struct IngressSettings: Sendable {
             origins.insert(entry)
         }
         return origins
-    }
-
-    static func hexBytes(_ text: String) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count.isMultiple(of: 2) else { return nil }
-        var bytes: [UInt8] = []
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let byte = UInt8(String(decoding: digits[index...index + 1], as: UTF8.self), radix: 16) else {
-                return nil
-            }
-            bytes.append(byte)
-        }
-        return bytes
     }
 }

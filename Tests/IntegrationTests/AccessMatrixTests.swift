@@ -24,6 +24,7 @@ extension Integration {
             case .none: return .allowed
             case .ticket: return staff || caller == owner ? .allowed : .hidden
             case .command: return caller == owner ? .allowed : .hidden
+            case .webhook: return .allowed  // every manager manages every one; the role decides
             }
         }
 
@@ -70,6 +71,13 @@ extension Integration {
                     let projected = try await client.get(
                         "/api/v1/tickets/\(ticketID)?minVersion=1", token: try await system.token(owner.username))
                     #expect(projected.status == .ok)
+                    // A webhook, registered by the manager and applied.
+                    let registered = try await client.post(
+                        "/api/v1/webhooks", token: try await system.token("max"),
+                        json: #"{"url":"https://hooks.example.com/matrix","events":["resolved"]}"#,
+                        headers: [.prefer: "wait=10"])
+                    #expect(registered.status == .created)
+                    let webhookID = try #require(registered.json["webhookId"] as? String)
 
                     var failures: [String] = []
                     var checked = 0
@@ -79,6 +87,7 @@ extension Integration {
                             case .none: nil
                             case .ticket: ticketID
                             case .command: commandID
+                            case .webhook: webhookID
                             }
                         for caller in DemoUser.all {
                             let outcome = Self.expected(endpoint, caller: caller, owner: owner)

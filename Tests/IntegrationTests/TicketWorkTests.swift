@@ -211,6 +211,9 @@ extension Integration {
                 try await twice(
                     .create(NewTicket(title: "Other", description: "Twice")), by: client, on: other, events: 2)
                 try await twice(.cancel(Cancellation(reason: "never mind")), by: client, on: other, events: 1)
+                try await twice(
+                    .webhook(.register(NewWebhook(url: "https://twice.example.com", events: ["created"]))), by: manager,
+                    on: nil, events: 0)
                 #expect(try await system.count("SELECT count(*)::bigint FROM administrators WHERE load <> 0") == 0)
                 try await system.expectEventsReplayToTheStoredTickets()
             }

@@ -79,6 +79,7 @@ import Testing
         let development = try SharedSettings(environment: ["SOPZ_DEV_MODE": "1"])
         #expect(try IngressSettings(environment: tls, shared: development).commandIDSecret.count == 32)
         var withSecret = tls
+        withSecret["SOPZ_WEBHOOK_KEY"] = String(repeating: "cd", count: 32)
         withSecret["SOPZ_COMMAND_ID_SECRET"] = String(repeating: "ab", count: 32)
         #expect(
             try IngressSettings(environment: withSecret, shared: production).commandIDSecret

@@ -12,6 +12,8 @@ struct Endpoint: Sendable, Hashable, CustomStringConvertible {
         case ticket
         /// A command: only the user who issued it sees it; anyone else gets 404.
         case command
+        /// A webhook subscription: every manager sees every one.
+        case webhook
     }
 
     let method: HTTPRequest.Method
@@ -77,10 +79,24 @@ enum AccessMatrix {
     static let setAvailability = Endpoint(
         .put, "administrators/me/availability", roles: [.administrator], exampleBody: #"{"available":true}"#)
 
+    static let registerWebhook = Endpoint(
+        .post, "webhooks", roles: [.manager],
+        exampleBody: #"{"url":"https://hooks.example.com/sopz","events":["resolved"]}"#)
+    static let listWebhooks = Endpoint(.get, "webhooks", roles: [.manager])
+    static let showWebhook = Endpoint(.get, "webhooks/:id", roles: [.manager], resource: .webhook)
+    static let rotateWebhookSecret = Endpoint(
+        .post, "webhooks/:id/rotate-secret", roles: [.manager], resource: .webhook,
+        exampleBody: #"{"keepPreviousSeconds":3600}"#)
+    static let disableWebhook = Endpoint(
+        .post, "webhooks/:id/disable", roles: [.manager], resource: .webhook, exampleBody: #"{"reason":"Maintenance"}"#)
+    static let enableWebhook = Endpoint(.post, "webhooks/:id/enable", roles: [.manager], resource: .webhook)
+    static let deleteWebhook = Endpoint(.delete, "webhooks/:id", roles: [.manager], resource: .webhook)
+
     static let all: [Endpoint] = [
         createTicket, listTickets, showTicket, listMessages, showHistory, showCommand, listAdministrators, cancelTicket,
         changeStatus, confirmTicket,
-        reopenTicket, assignTicket, postMessage, setAvailability, live, statistics, exportTickets,
+        reopenTicket, assignTicket, postMessage, setAvailability, live, statistics, exportTickets, registerWebhook,
+        listWebhooks, showWebhook, rotateWebhookSecret, disableWebhook, enableWebhook, deleteWebhook,
     ]
 }
 

@@ -17,6 +17,9 @@ struct CommandOutcomes: Sendable {
         let commandId: CommandID
         let status = "accepted"
         let ticketId: TicketID?
+        var webhookId: WebhookID? = nil
+        /// A webhook's new signing secret: in the answer to the command that made it, and nowhere else.
+        var secret: String? = nil
     }
 
     struct Finished: Encodable {
@@ -25,6 +28,8 @@ struct CommandOutcomes: Sendable {
         let ticketId: TicketID?
         let ticket: Ticket?
         let problem: Problem?
+        var webhookId: WebhookID? = nil
+        var secret: String? = nil
     }
 
     func register(on api: RouterGroup<SopzRequestContext>) {
@@ -43,27 +48,30 @@ struct CommandOutcomes: Sendable {
     /// the same: answered from the record, nothing queued again. Not recorded yet (still queued)
     /// or PostgreSQL not answering in time: published as usual, and the dispatcher treats it as
     /// the first, so nothing is ever applied twice.
+    ///
+    /// `secret` (a webhook registration or rotation) is shown in the answer, accepted or done.
     func submit(
-        _ envelope: CommandEnvelope, through gateway: CommandGateway, wait: Int?, repeatsKey: Bool
+        _ envelope: CommandEnvelope, through gateway: CommandGateway, wait: Int?, repeatsKey: Bool,
+        revealing secret: WebhookSecret? = nil
     ) async throws -> Response {
         let started = ContinuousClock.now  // the look-up counts against `wait`
         if repeatsKey, let recorded = await recordedCommand(envelope.commandID),
             let fingerprint = recorded.record.fingerprint
         {
             guard fingerprint == envelope.command.fingerprint else { throw Problem.idempotencyKeyReused() }
-            guard let wait, wait > 0 else { return try accepted(envelope) }
-            return try answer(envelope, finished: recorded, wait: wait)
+            guard let wait, wait > 0 else { return try accepted(envelope, secret) }
+            return try answer(envelope, finished: recorded, wait: wait, secret)
         }
         guard let wait, wait > 0 else {
             try await gateway.publish(envelope)
-            return try accepted(envelope)
+            return try accepted(envelope, secret)
         }
         let timeout = Duration.seconds(wait) - (ContinuousClock.now - started)
         let finished = try await waiter.outcome(of: envelope.commandID, timeout: timeout) {
             try await gateway.publish(envelope)
         }
-        guard let finished else { return try accepted(envelope) }
-        return try answer(envelope, finished: finished, wait: wait)
+        guard let finished else { return try accepted(envelope, secret) }
+        return try answer(envelope, finished: finished, wait: wait, secret)
     }
 
     /// The command's record, or nil if there is none or PostgreSQL did not answer in time.
@@ -72,7 +80,9 @@ struct CommandOutcomes: Sendable {
     }
 
     /// The answer to a request that waited (`Prefer: wait`) for its finished command.
-    private func answer(_ envelope: CommandEnvelope, finished: FinishedCommand, wait: Int) throws -> Response {
+    private func answer(
+        _ envelope: CommandEnvelope, finished: FinishedCommand, wait: Int, _ secret: WebhookSecret?
+    ) throws -> Response {
         var headers: HTTPFields = [.location: "/api/v1/commands/\(envelope.commandID)"]
         headers[.preferenceApplied] = "wait=\(wait)"
         switch finished.record.status {
@@ -80,11 +90,14 @@ struct CommandOutcomes: Sendable {
             throw Problem.rejected(finished.record.rejection ?? TicketRejection(.conflict, "rejected"))
         case .done:
             guard let ticket = finished.ticket else {
-                // A command on no ticket (availability): done is all there is to say.
-                guard envelope.ticketID == nil else { return try accepted(envelope) }
+                // A command on no ticket (availability, a webhook): done is all there is to say.
+                guard envelope.ticketID == nil else { return try accepted(envelope, secret) }
+                if let webhookID = envelope.webhookID { headers[.location] = "/api/v1/webhooks/\(webhookID)" }
                 return try jsonResponse(
-                    Finished(commandId: envelope.commandID, status: "done", ticketId: nil, ticket: nil, problem: nil),
-                    headers: headers)
+                    Finished(
+                        commandId: envelope.commandID, status: "done", ticketId: nil, ticket: nil, problem: nil,
+                        webhookId: envelope.webhookID, secret: secret?.text),
+                    status: envelope.command.type == "webhook.register" ? .created : .ok, headers: headers)
             }
             headers[.location] = "/api/v1/tickets/\(ticket.id)"
             headers[.eTag] = TicketETag.value(of: ticket)
@@ -93,10 +106,12 @@ struct CommandOutcomes: Sendable {
         }
     }
 
-    private func accepted(_ envelope: CommandEnvelope) throws -> Response {
+    private func accepted(_ envelope: CommandEnvelope, _ secret: WebhookSecret? = nil) throws -> Response {
         try jsonResponse(
-            Accepted(commandId: envelope.commandID, ticketId: envelope.ticketID), status: .accepted,
-            headers: [.location: "/api/v1/commands/\(envelope.commandID)"])
+            Accepted(
+                commandId: envelope.commandID, ticketId: envelope.ticketID, webhookId: envelope.webhookID,
+                secret: secret?.text), status: .accepted, headers: [.location: "/api/v1/commands/\(envelope.commandID)"]
+        )
     }
 
     /// GET /api/v1/commands/{id} — only for the user who issued it; anyone else gets 404.
@@ -124,5 +139,13 @@ struct CommandOutcomes: Sendable {
             return try jsonResponse(
                 Finished(commandId: id, status: "rejected", ticketId: record.ticketID, ticket: nil, problem: problem))
         }
+    }
+}
+
+extension CommandEnvelope {
+    /// The webhook subscription a webhook command is about; nil for any other command.
+    var webhookID: WebhookID? {
+        guard case .webhook(let command) = command else { return nil }
+        return command.webhookID(in: self)
     }
 }

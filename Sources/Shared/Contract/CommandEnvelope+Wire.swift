@@ -15,13 +15,19 @@ extension TicketCommand {
         case .postMessage: "ticket.post_message"
         case .setAvailability: "administrator.set_availability"
         case .registerAdministrator: "administrator.register"
+        case .webhook(.register): "webhook.register"
+        case .webhook(.rotateSecret): "webhook.rotate_secret"
+        case .webhook(.disable): "webhook.disable"
+        case .webhook(.enable): "webhook.enable"
+        case .webhook(.delete): "webhook.delete"
         }
     }
 
     /// Every command type, for the documents and their tests.
     public static let types = [
         "ticket.create", "ticket.cancel", "ticket.change_status", "ticket.confirm", "ticket.reopen", "ticket.assign",
-        "ticket.post_message", "administrator.set_availability", "administrator.register",
+        "ticket.post_message", "administrator.set_availability", "administrator.register", "webhook.register",
+        "webhook.rotate_secret", "webhook.disable", "webhook.enable", "webhook.delete",
     ]
 
     /// The payload, for encoding (`registerAdministrator` has none).
@@ -36,6 +42,11 @@ extension TicketCommand {
         case .postMessage(let payload): payload
         case .setAvailability(let payload): payload
         case .registerAdministrator: nil
+        case .webhook(.register(let payload)): payload
+        case .webhook(.rotateSecret(let id, let payload, let generation)):
+            OnWebhook(webhookId: id, generation: generation, body: payload)
+        case .webhook(.disable(let id, let payload)): OnWebhook(webhookId: id, body: payload)
+        case .webhook(.enable(let id)), .webhook(.delete(let id)): OnWebhook(webhookId: id, body: Nothing())
         }
     }
 
@@ -44,6 +55,14 @@ extension TicketCommand {
         _ type: String, from container: KeyedDecodingContainer<CommandEnvelope.WireKeys>
     ) throws -> TicketCommand? {
         func payload<T: Decodable>(_: T.Type) throws -> T { try container.decode(T.self, forKey: .payload) }
+        func webhookID() throws -> WebhookID { try payload(OnWebhook<Nothing>.self).webhookId }
+        func generation() throws -> Int {
+            guard let generation = try payload(OnWebhook<Nothing>.self).generation else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .payload, in: container, debugDescription: "a rotation names its generation")
+            }
+            return generation
+        }
         switch type {
         case "ticket.create": return .create(try payload(NewTicket.self))
         case "ticket.cancel": return .cancel(try payload(Cancellation.self))
@@ -54,6 +73,13 @@ extension TicketCommand {
         case "ticket.post_message": return .postMessage(try payload(NewMessage.self))
         case "administrator.set_availability": return .setAvailability(try payload(Availability.self))
         case "administrator.register": return .registerAdministrator
+        case "webhook.register": return .webhook(.register(try payload(NewWebhook.self)))
+        case "webhook.rotate_secret":
+            return .webhook(
+                .rotateSecret(try webhookID(), try payload(SecretRotation.self), generation: try generation()))
+        case "webhook.disable": return .webhook(.disable(try webhookID(), try payload(WebhookDisabling.self)))
+        case "webhook.enable": return .webhook(.enable(try webhookID()))
+        case "webhook.delete": return .webhook(.delete(try webhookID()))
         default: return nil
         }
     }
@@ -102,6 +128,35 @@ extension CommandEnvelope: Codable {
         if let payload = command.payload { try container.encode(EncodablePayload(payload), forKey: .payload) }
     }
 }
+
+/// The payload of a command on a webhook subscription: `webhookId` beside the body's own fields.
+/// (A rotation's also carries the `generation` it rotates to.)
+struct OnWebhook<Body: Encodable & Sendable>: Encodable, Sendable {
+    let webhookId: WebhookID
+    var generation: Int? = nil
+    let body: Body
+
+    private enum CodingKeys: String, CodingKey { case webhookId, generation }
+
+    func encode(to encoder: any Encoder) throws {
+        try body.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(webhookId, forKey: .webhookId)
+        try container.encodeIfPresent(generation, forKey: .generation)
+    }
+}
+
+extension OnWebhook: Decodable where Body == Nothing {
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        webhookId = try container.decode(WebhookID.self, forKey: .webhookId)
+        generation = try container.decodeIfPresent(Int.self, forKey: .generation)
+        body = Nothing()
+    }
+}
+
+/// A body with no fields.
+struct Nothing: Codable, Sendable {}
 
 /// An existential payload, encodable as itself.
 struct EncodablePayload: Encodable {

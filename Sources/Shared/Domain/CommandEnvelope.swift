@@ -48,4 +48,30 @@ public enum TicketCommand: Hashable, Sendable {
     case setAvailability(Availability)
     /// An administrator signed in: the help desk knows them from now on.
     case registerAdministrator
+    /// A manager changes who hears of events by webhook.
+    case webhook(WebhookCommand)
+}
+
+/// What a manager does to webhook subscriptions.
+public enum WebhookCommand: Hashable, Sendable {
+    /// Subscribes a URL to events; the subscription's id derives from the command's.
+    case register(NewWebhook)
+    /// Gives the subscription a new signing secret, the previous one signing alongside for a while.
+    /// `generation` is the one it rotates to: the ingress showed that generation's secret, so a
+    /// rotation that happened meanwhile makes this one a conflict, not a wrong secret shown.
+    case rotateSecret(WebhookID, SecretRotation, generation: Int)
+    /// Stops deliveries until it is enabled again.
+    case disable(WebhookID, WebhookDisabling)
+    /// Delivers again (after a manager or a 410 Gone disabled it).
+    case enable(WebhookID)
+    /// Removes it for good.
+    case delete(WebhookID)
+
+    /// The subscription the command is about (for a registration, the one it creates).
+    public func webhookID(in envelope: CommandEnvelope) -> WebhookID {
+        switch self {
+        case .register: NewWebhook.id(registeredBy: envelope.commandID)
+        case .rotateSecret(let id, _, _), .disable(let id, _), .enable(let id), .delete(let id): id
+        }
+    }
 }

@@ -1,18 +1,20 @@
 import Foundation
 
-/// Identifies a ticket. Wrapping the UUID keeps ticket and command ids from being swapped.
-public struct TicketID: Hashable, Sendable, Codable, CustomStringConvertible {
-    public let rawValue: UUID
+/// An id that wraps a UUID, so ids of different things cannot be swapped; on the wire it is the
+/// lower-case UUID text.
+public protocol UUIDIdentifier: Hashable, Sendable, Codable, CustomStringConvertible {
+    var rawValue: UUID { get }
+    init(_ rawValue: UUID)
+}
 
-    public init(_ rawValue: UUID) { self.rawValue = rawValue }
-
+extension UUIDIdentifier {
     public init?(_ text: String) {
         guard let uuid = UUID(uuidString: text) else { return nil }
-        self.rawValue = uuid
+        self.init(uuid)
     }
 
     public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(UUID.self)
+        self.init(try decoder.singleValueContainer().decode(UUID.self))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -23,25 +25,23 @@ public struct TicketID: Hashable, Sendable, Codable, CustomStringConvertible {
     public var description: String { rawValue.uuidString.lowercased() }
 }
 
-/// Identifies one command; the dispatcher applies a command id at most once.
-public struct CommandID: Hashable, Sendable, Codable, CustomStringConvertible {
+/// Identifies a ticket.
+public struct TicketID: UUIDIdentifier {
     public let rawValue: UUID
 
     public init(_ rawValue: UUID) { self.rawValue = rawValue }
+}
 
-    public init?(_ text: String) {
-        guard let uuid = UUID(uuidString: text) else { return nil }
-        self.rawValue = uuid
-    }
+/// Identifies one command; the dispatcher applies a command id at most once.
+public struct CommandID: UUIDIdentifier {
+    public let rawValue: UUID
 
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(UUID.self)
-    }
+    public init(_ rawValue: UUID) { self.rawValue = rawValue }
+}
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
+/// Identifies a webhook subscription.
+public struct WebhookID: UUIDIdentifier {
+    public let rawValue: UUID
 
-    public var description: String { rawValue.uuidString.lowercased() }
+    public init(_ rawValue: UUID) { self.rawValue = rawValue }
 }

@@ -170,6 +170,10 @@ extension TicketCommand {
         case .assign(let payload): payload.violations()
         case .postMessage(let payload): payload.violations()
         case .setAvailability, .registerAdministrator: []
+        case .webhook(.register(let payload)): payload.violations()
+        case .webhook(.rotateSecret(_, let payload, _)): payload.violations()
+        case .webhook(.disable(_, let payload)): payload.violations()
+        case .webhook(.enable), .webhook(.delete): []
         }
     }
 }

@@ -44,3 +44,11 @@ public enum ServedPart: Sendable {
     /// Queries: the read database.
     case reads
 }
+
+/// Webhook subscriptions as the write model keeps them (managers' few rows: no projection).
+public protocol WebhookReading: Sendable {
+    /// The subscription with `id`, deleted ones included (they answer 404 at the edge); nil if none.
+    func webhook(_ id: WebhookID) async throws -> WebhookSubscription?
+    /// One page of the subscriptions not deleted, oldest first, after `cursor` (`[createdAt, id]`).
+    func webhooks(limit: Int, after cursor: ListCursor?) async throws -> Page<WebhookSubscription>
+}

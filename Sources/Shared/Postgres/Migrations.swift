@@ -152,6 +152,19 @@ public enum Migrations {
                 END $$
                 """,
             ]),
+        Migration(
+            version: 8, name: "webhook subscriptions, each kept as its JSON document",
+            statements: [
+                """
+                CREATE TABLE webhook_subscriptions (
+                    id uuid PRIMARY KEY,
+                    status text NOT NULL,
+                    created_at timestamptz NOT NULL,
+                    document jsonb NOT NULL
+                )
+                """,
+                "CREATE INDEX webhook_subscriptions_listed ON webhook_subscriptions (created_at, id) WHERE status <> 'deleted'",
+            ]),
     ]
 
     /// One database's versioned schema and the table that records which versions it has.

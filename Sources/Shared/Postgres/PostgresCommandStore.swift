@@ -43,6 +43,7 @@ public struct PostgresCommandStore: CommandStore {
             try await connection.perform("SELECT pg_advisory_xact_lock(\(Self.assignmentLock))", logger: logger)
             let planned = plan(try await recordAndLock(envelopes, capacity: capacity, on: connection))
             if !planned.writesNothing { try await write(planned, on: connection) }
+            if !planned.webhooks.isEmpty { try await write(planned.webhooks, on: connection) }
             return planned
         }
     }
@@ -85,9 +86,27 @@ public struct PostgresCommandStore: CommandStore {
             }
         }
         let backlog = waiting.sorted { ($0.ticket.createdAt, $0.order) < ($1.ticket.createdAt, $1.order) }
+        var webhooks: [WebhookID: WebhookSubscription] = [:]
+        let addressed = WebhookBound.addressed(by: commands)
+        if !addressed.isEmpty {
+            for webhook in try await WebhookRows.subscriptions(
+                try await connection.query(WebhookRows.lock(addressed), logger: logger))
+            {
+                webhooks[webhook.id] = webhook
+            }
+        }
         return LockedState(
             recorded: recorded, tickets: current, administrators: administrators, backlog: backlog.map(\.ticket.id),
-            archived: archived)
+            archived: archived, webhooks: webhooks)
+    }
+
+    /// Writes the webhook subscriptions a batch changed: a statement of its own, so batches of
+    /// ticket commands (nearly all of them) do not carry it.
+    private func write(_ webhooks: [WebhookSubscription], on connection: PostgresConnection) async throws {
+        let written = try await connection.query(try WebhookRows.upsert(webhooks), logger: logger).all().count
+        guard written == webhooks.count else {
+            throw WriteCountMismatch(expected: [webhooks.count], written: [written])
+        }
     }
 
     /// Writes a batch's tickets (their rows are locked already, so an upsert is safe), events,

@@ -20,6 +20,10 @@ public struct BatchPlan: Sendable {
     public private(set) var administrators: [AssignmentPool.Member] = []
     /// New events, in the order they happened.
     public private(set) var events: [TicketEvent] = []
+    /// Every webhook subscription the batch registered or changed, in its final state, by id.
+    public var webhooks: [WebhookSubscription] {
+        changedWebhooks.values.sorted { $0.id.description < $1.id.description }
+    }
     /// Messages to other systems, in the order they were asked for.
     public private(set) var effects: [TicketDecision.Effect] = []
     public private(set) var rejections: [(CommandID, TicketRejection)] = []
@@ -27,6 +31,7 @@ public struct BatchPlan: Sendable {
     public private(set) var withdrawn: [CommandID] = []
 
     private var changed: [TicketID: Ticket] = [:]
+    private var changedWebhooks: [WebhookID: WebhookSubscription] = [:]
     private var changedOrder: [TicketID] = []
 
     /// Decides `envelopes` in order with `rules`, starting from what the store `locked`, at `now`;
@@ -37,7 +42,8 @@ public struct BatchPlan: Sendable {
     ) {
         let pool = AssignmentPool(capacity: capacity, members: locked.administrators)
         var context = DecisionContext(
-            now: now, tickets: locked.tickets, pool: pool, backlog: locked.backlog, archived: locked.archived)
+            now: now, tickets: locked.tickets, pool: pool, backlog: locked.backlog, archived: locked.archived,
+            webhooks: locked.webhooks)
         var judged = Set<CommandID>()
         for envelope in envelopes {
             // A command recorded before, or already judged in this batch, changes nothing.
@@ -51,6 +57,7 @@ public struct BatchPlan: Sendable {
                 for ticket in accepted.tickets {
                     if changed.updateValue(ticket, forKey: ticket.id) == nil { changedOrder.append(ticket.id) }
                 }
+                for webhook in accepted.webhooks { changedWebhooks[webhook.id] = webhook }
                 events += accepted.events
                 effects += accepted.effects
                 outcomes.append(.applied(context.ticket(envelope.ticketID)))
@@ -67,7 +74,8 @@ public struct BatchPlan: Sendable {
 
     /// True when the batch changes nothing beyond recording command ids.
     public var writesNothing: Bool {
-        changed.isEmpty && administrators.isEmpty && events.isEmpty && rejections.isEmpty && withdrawn.isEmpty
+        changed.isEmpty && administrators.isEmpty && changedWebhooks.isEmpty && events.isEmpty && rejections.isEmpty
+            && withdrawn.isEmpty
     }
 }
 
@@ -85,16 +93,32 @@ public struct LockedState: Sendable {
     public let backlog: [TicketID]
     /// Of the tickets the batch addresses, those archived: gone from the write model for good.
     public let archived: Set<TicketID>
+    /// The webhook subscriptions the batch addresses, as stored (locked), by id.
+    public let webhooks: [WebhookID: WebhookSubscription]
 
     public init(
         recorded: Set<CommandID>, tickets: [TicketID: Ticket], administrators: [AssignmentPool.Member] = [],
-        backlog: [TicketID] = [], archived: Set<TicketID> = []
+        backlog: [TicketID] = [], archived: Set<TicketID> = [], webhooks: [WebhookID: WebhookSubscription] = [:]
     ) {
         self.recorded = recorded
         self.tickets = tickets
         self.administrators = administrators
         self.backlog = backlog
         self.archived = archived
+        self.webhooks = webhooks
+    }
+}
+
+/// The webhook subscriptions a batch addresses, which its store locks and loads (commands on
+/// subscriptions are few: a batch without any costs the store nothing for them).
+public enum WebhookBound {
+    public static func addressed(by envelopes: [CommandEnvelope]) -> [WebhookID] {
+        var seen = Set<WebhookID>()
+        return envelopes.compactMap { envelope in
+            guard case .webhook(let command) = envelope.command else { return nil }
+            let id = command.webhookID(in: envelope)
+            return seen.insert(id).inserted ? id : nil
+        }
     }
 }
 
@@ -111,7 +135,7 @@ public enum BacklogBound {
     public static func freedPlaces(by envelopes: [CommandEnvelope]) -> Int {
         envelopes.reduce(0) { total, envelope in
             switch envelope.command {
-            case .create, .setAvailability, .registerAdministrator: total
+            case .create, .setAvailability, .registerAdministrator, .webhook: total
             case .cancel, .changeStatus, .confirm, .reopen, .assign, .postMessage: total + 1
             }
         }
@@ -125,7 +149,7 @@ public enum BacklogBound {
             switch envelope.command {
             case .setAvailability, .registerAdministrator:
                 seen.insert(envelope.issuer.id).inserted ? envelope.issuer.id : nil
-            case .create, .cancel, .changeStatus, .confirm, .reopen, .assign, .postMessage: nil
+            case .create, .cancel, .changeStatus, .confirm, .reopen, .assign, .postMessage, .webhook: nil
             }
         }
     }

@@ -5,11 +5,11 @@ import SopzPorts
 import SopzProcessing
 import Synchronization
 
-/// The write model in memory — command log, tickets, events, administrators — for tests that
+/// The write model in memory — command log, tickets, events, administrators, webhooks — for tests that
 /// apply and read commands without PostgreSQL. A batch is applied under one lock, as a transaction would be; a
 /// finished batch is announced on `notifications` the way the dispatcher's `NOTIFY` announces it
 /// (comma-separated command ids).
-public final class InMemoryWriteModel: CommandStore, CommandOutcomeReading, TicketReading {
+public final class InMemoryWriteModel: CommandStore, CommandOutcomeReading, TicketReading, WebhookReading {
     private struct State {
         var commands: [CommandID: CommandRecord] = [:]
         var tickets: [TicketID: Ticket] = [:]
@@ -19,6 +19,7 @@ public final class InMemoryWriteModel: CommandStore, CommandOutcomeReading, Tick
         var openedOrder: [TicketID: Int] = [:]
         /// Owners of the tickets archived (`archive`).
         var archived: [TicketID: String] = [:]
+        var webhooks: [WebhookID: WebhookSubscription] = [:]
     }
 
     private let state = Mutex(State())
@@ -81,7 +82,8 @@ public final class InMemoryWriteModel: CommandStore, CommandOutcomeReading, Tick
                 LockedState(
                     recorded: recorded, tickets: state.tickets,
                     administrators: state.administrators.values.map(\.member),
-                    backlog: backlog.map(\.id), archived: Set(state.archived.keys)))
+                    backlog: backlog.map(\.id), archived: Set(state.archived.keys), webhooks: state.webhooks))
+            for webhook in planned.webhooks { state.webhooks[webhook.id] = webhook }
             for ticket in planned.tickets {
                 if state.tickets.updateValue(ticket, forKey: ticket.id) == nil {
                     state.openedOrder[ticket.id] = state.openedOrder.count
@@ -118,6 +120,17 @@ public final class InMemoryWriteModel: CommandStore, CommandOutcomeReading, Tick
     }
 
     public func ticket(_ id: TicketID) async throws -> Ticket? { state.withLock { $0.tickets[id] } }
+
+    public func webhook(_ id: WebhookID) async throws -> WebhookSubscription? { state.withLock { $0.webhooks[id] } }
+
+    /// Ordered and paged as PostgreSQL's is (by creation, then id).
+    public func webhooks(limit: Int, after cursor: ListCursor?) async throws -> Page<WebhookSubscription> {
+        let after = (cursor?.keys.first.flatMap(JSONCoding.date(from:)) ?? .distantPast, cursor?.keys.last ?? "")
+        let found = state.withLock { Array($0.webhooks.values) }
+            .filter { $0.status != .deleted && ($0.createdAt, $0.id.description) > after }
+            .sorted { ($0.createdAt, $0.id.description) < ($1.createdAt, $1.id.description) }
+        return .first(limit, of: found, keys: \.listKeys)
+    }
 
     public func archivedOwner(of id: TicketID) async throws -> String? { state.withLock { $0.archived[id] } }
 

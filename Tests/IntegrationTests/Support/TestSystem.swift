@@ -55,6 +55,7 @@ struct TestSystem: Sendable {
                 "SOPZ_TLS_CERT": TestEnvironment.certificateFile, "SOPZ_TLS_KEY": TestEnvironment.keyFile,
                 "SOPZ_OIDC_ISSUER": issuerURL, "SOPZ_OIDC_AUDIENCE": audience,
                 "SOPZ_COMMAND_ID_SECRET": String(repeating: "2a", count: 32),
+                "SOPZ_WEBHOOK_KEY": String(repeating: "5b", count: 32),
                 // Tests send many commands as one user; the rate limit has its own test.
                 "SOPZ_COMMAND_RATE_PER_MINUTE": "0",
             ].merging(extraSettings) { $1 }, shared: settings)

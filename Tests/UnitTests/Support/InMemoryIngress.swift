@@ -35,6 +35,7 @@ struct InMemoryIngress: Sendable {
             environment: [
                 "SOPZ_TLS_CERT": "/c", "SOPZ_TLS_KEY": "/k",
                 "SOPZ_COMMAND_ID_SECRET": String(repeating: "01", count: 32),
+                "SOPZ_WEBHOOK_KEY": String(repeating: "02", count: 32),
                 "SOPZ_COMMAND_RATE_PER_MINUTE": "0",
             ].merging(extra) { $1 }, shared: try SharedSettings(environment: [:]))
         let logger = Logger(label: "test")
@@ -42,7 +43,8 @@ struct InMemoryIngress: Sendable {
         let mint = CommandIDMint(secret: settings.commandIDSecret)
         let progress = ProjectionProgress(notifications: AsyncStream { $0.finish() })
         let dependencies = IngressDependencies(
-            commands: publisher, outcomes: model, tickets: model, readModel: model,
+            commands: publisher, outcomes: model, tickets: model, readModel: model, webhooks: model,
+            webhookSecrets: WebhookSecrets(key: settings.webhooks.key), webhookTargets: settings.webhooks.targets,
             progress: progress, live: LiveFeed(readModel: model, progress: progress, logger: logger),
             readiness: [
                 FixedReadiness("broker"), FixedReadiness("database"), FixedReadiness("readDatabase", part: .reads),

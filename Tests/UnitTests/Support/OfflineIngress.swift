@@ -15,6 +15,7 @@ enum OfflineIngress {
             environment: [
                 "SOPZ_TLS_CERT": "/c", "SOPZ_TLS_KEY": "/k", "SOPZ_OIDC_ISSUER": "https://issuer.invalid",
                 "SOPZ_COMMAND_ID_SECRET": String(repeating: "01", count: 32),
+                "SOPZ_WEBHOOK_KEY": String(repeating: "02", count: 32),
             ], shared: settings)
         return IngressCore.make(shared: settings, settings: ingress, logger: Logger(label: "test"))
     }

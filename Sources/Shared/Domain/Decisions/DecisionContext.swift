@@ -15,16 +15,19 @@ public struct DecisionContext: Sendable {
     public private(set) var backlog: Backlog
     /// Of the tickets the batch addresses, those archived (gone from the write model, long final).
     public let archived: Set<TicketID>
+    /// The webhook subscriptions the batch addresses, locked; a missing id has none.
+    public private(set) var webhooks: [WebhookID: WebhookSubscription]
 
     public init(
         now: Date, tickets: [TicketID: Ticket], pool: AssignmentPool = AssignmentPool(capacity: 0, members: []),
-        backlog: [TicketID] = [], archived: Set<TicketID> = []
+        backlog: [TicketID] = [], archived: Set<TicketID> = [], webhooks: [WebhookID: WebhookSubscription] = [:]
     ) {
         self.now = now
         self.tickets = tickets
         self.pool = pool
         self.backlog = Backlog(backlog)
         self.archived = archived
+        self.webhooks = webhooks
     }
 
     public func ticket(_ id: TicketID?) -> Ticket? { id.flatMap { tickets[$0] } }
@@ -33,6 +36,7 @@ public struct DecisionContext: Sendable {
     /// tickets: whoever a ticket in hand is assigned to carries it, so no decision counts them.
     public mutating func apply(_ accepted: TicketDecision.Accepted) {
         for member in accepted.administrators { pool.upsert(member) }
+        for webhook in accepted.webhooks { webhooks[webhook.id] = webhook }
         for ticket in accepted.tickets {
             let before = tickets[ticket.id]
             pool.account(before: before, after: ticket, at: now)

@@ -17,16 +17,19 @@ public enum TicketDecision: Hashable, Sendable {
         /// Administrators the command registered or changed (loads follow the tickets by
         /// themselves: `DecisionContext.apply`).
         public var administrators: [AssignmentPool.Member]
+        /// Webhook subscriptions the command registered or changed, in their new state.
+        public var webhooks: [WebhookSubscription]
         /// Messages to other systems, sent once the batch committed.
         public var effects: [Effect]
 
         public init(
             events: [TicketEvent], tickets: [Ticket], administrators: [AssignmentPool.Member] = [],
-            effects: [Effect] = []
+            webhooks: [WebhookSubscription] = [], effects: [Effect] = []
         ) {
             self.events = events
             self.tickets = tickets
             self.administrators = administrators
+            self.webhooks = webhooks
             self.effects = effects
         }
     }

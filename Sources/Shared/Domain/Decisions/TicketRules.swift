@@ -16,6 +16,7 @@ public enum TicketRules {
             case .setAvailability(let availability):
                 AdministratorDecisions.setAvailability(availability, envelope: envelope, in: context)
             case .registerAdministrator: AdministratorDecisions.register(envelope, in: context)
+            case .webhook(let command): WebhookDecisions.decide(command, envelope: envelope, in: context)
             case .cancel, .changeStatus, .confirm, .reopen, .assign, .postMessage:
                 WorkTicket.decide(envelope, in: context)
             }

@@ -53,7 +53,7 @@ enum WorkTicket {
         case .reopen: .reopen
         case .assign(let change): change.administratorId == nil ? .unassign : .assign
         case .postMessage: .postMessage
-        case .create, .setAvailability, .registerAdministrator: nil
+        case .create, .setAvailability, .registerAdministrator, .webhook: nil
         }
     }
 
@@ -89,7 +89,7 @@ enum WorkTicket {
             let moved: [TicketChange] =
                 target == from ? [] : [.statusChanged(.init(ticketId: ticket.id, from: from, to: target, comment: nil))]
             return .success([.messagePosted(posted)] + moved)
-        case .create, .setAvailability, .registerAdministrator:
+        case .create, .setAvailability, .registerAdministrator, .webhook:
             return .failure(.init(.invalidInput, "not a command on a ticket"))
         }
     }
