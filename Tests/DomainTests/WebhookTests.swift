@@ -41,7 +41,8 @@ import Testing
         #expect(webhook.status == .active)
         #expect(webhook.secretGeneration == 1)
         #expect(webhook.createdBy == "manager-1")
-        #expect(webhook.signingGenerations(at: Self.now) == [1])
+        #expect(webhook.secretMadeBy == register.commandID)
+        #expect(webhook.signingSecretsMadeBy(at: Self.now) == [register.commandID])
         #expect(webhook.wants("resolved") && !webhook.wants("assigned"))
     }
 
@@ -58,25 +59,27 @@ import Testing
         #expect(throws: TicketRejection.self) { try results[2].get() }
     }
 
-    @Test func rotationMovesToTheNamedGenerationAndKeepsThePreviousForAWhile() throws {
+    @Test func rotationTakesTheRotatingCommandsSecretAndKeepsThePreviousForAWhile() throws {
         let register = Self.envelope(.register(Self.new))
         let id = NewWebhook.id(registeredBy: register.commandID)
-        let results = Self.run([
-            register, Self.envelope(.rotateSecret(id, SecretRotation(keepPreviousSeconds: 3_600), generation: 2)),
-            Self.envelope(.rotateSecret(id, SecretRotation(), generation: 2)),
-            Self.envelope(.rotateSecret(id, SecretRotation(keepPreviousSeconds: 0), generation: 3)),
-        ])
+        let first = Self.envelope(.rotateSecret(id, SecretRotation(keepPreviousSeconds: 3_600)))
+        let second = Self.envelope(.rotateSecret(id, SecretRotation()))
+        let third = Self.envelope(.rotateSecret(id, SecretRotation(keepPreviousSeconds: 0)))
+        let results = Self.run([register, first, second, third])
         let rotated = try results[1].get()
         #expect(rotated.secretGeneration == 2)
         #expect(rotated.version == 2)
-        #expect(rotated.signingGenerations(at: Self.now.addingTimeInterval(3_599)) == [2, 1])
-        #expect(rotated.signingGenerations(at: Self.now.addingTimeInterval(3_600)) == [2])
-        // Another rotation to generation 2 came too late: the secret it showed would be wrong.
-        #expect(throws: TicketRejection.self) { try results[2].get() }
+        #expect(
+            rotated.signingSecretsMadeBy(at: Self.now.addingTimeInterval(3_599)) == [
+                first.commandID, register.commandID,
+            ])
+        #expect(rotated.signingSecretsMadeBy(at: Self.now.addingTimeInterval(3_600)) == [first.commandID])
+        // Rotations one after another: the latest signs, the one before it alongside.
+        #expect(try results[2].get().signingSecretsMadeBy(at: Self.now) == [second.commandID, first.commandID])
         let again = try results[3].get()
-        #expect(again.secretGeneration == 3)
+        #expect(again.secretGeneration == 4)
         #expect(again.previousSecretValidUntil == nil)
-        #expect(again.signingGenerations(at: Self.now) == [3])
+        #expect(again.signingSecretsMadeBy(at: Self.now) == [third.commandID])
     }
 
     @Test func disableEnableAndDeleteAndNothingAfterDelete() throws {
@@ -121,7 +124,7 @@ import Testing
     @Test func webhookCommandsTravelAndComeBackTheSame() throws {
         let id = WebhookID(UUID())
         for command: WebhookCommand in [
-            .register(Self.new), .rotateSecret(id, SecretRotation(keepPreviousSeconds: 60), generation: 4),
+            .register(Self.new), .rotateSecret(id, SecretRotation(keepPreviousSeconds: 60)),
             .disable(id, WebhookDisabling(reason: "why")), .enable(id), .delete(id),
         ] {
             let envelope = Self.envelope(command)

@@ -46,11 +46,14 @@ extension Integration {
                     let id = try #require(WebhookID(ids[0]))
                     #expect(
                         rotated.json["secret"] as? String
-                            == WebhookSecrets(key: Array(repeating: 0x5B, count: 32)).secret(for: id, generation: 2)
-                            .text)
+                            == WebhookSecrets(key: Array(repeating: 0x5B, count: 32)).secret(
+                                for: id,
+                                madeBy: try #require((rotated.json["commandId"] as? String).flatMap(CommandID.init))
+                            ).text)
                     let stored = try #require(
                         try await WebhookStore(client: system.database, logger: .init(label: "t")).webhook(id))
                     #expect(stored.secretGeneration == 2 && stored.previousSecretValidUntil != nil)
+                    #expect(stored.secretMadeBy.description == rotated.json["commandId"] as? String)
                     let deleted = try await client.execute(
                         uri: "/api/v1/webhooks/\(ids[1])", method: .delete,
                         headers: [.authorization: "Bearer \(max)", .prefer: "wait=10"], body: nil)

@@ -30,27 +30,28 @@ import Testing
         #expect(headers[1].value == "1")
     }
 
-    @Test func secretsDeriveFromTheKeyTheIDAndTheGenerationAndNeverPrint() {
+    @Test func secretsDeriveFromTheKeyTheIDAndTheMakingCommandAndNeverPrint() {
         let secrets = WebhookSecrets(key: Array(repeating: 1, count: 32))
         let (one, two) = (WebhookID(UUID()), WebhookID(UUID()))
-        let first = secrets.secret(for: one, generation: 1)
-        #expect(first == secrets.secret(for: one, generation: 1))
-        #expect(first != secrets.secret(for: one, generation: 2))
-        #expect(first != secrets.secret(for: two, generation: 1))
-        #expect(first != WebhookSecrets(key: Array(repeating: 2, count: 32)).secret(for: one, generation: 1))
+        let (made, remade) = (CommandID(UUID()), CommandID(UUID()))
+        let first = secrets.secret(for: one, madeBy: made)
+        #expect(first == secrets.secret(for: one, madeBy: made))
+        #expect(first != secrets.secret(for: one, madeBy: remade))
+        #expect(first != secrets.secret(for: two, madeBy: made))
+        #expect(first != WebhookSecrets(key: Array(repeating: 2, count: 32)).secret(for: one, madeBy: made))
         #expect(first.bytes.count == 32)
         #expect(first.text.hasPrefix("whsec_") && Data(base64Encoded: String(first.text.dropFirst(6)))?.count == 32)
         #expect(!"\(first)".contains(String(first.text.dropFirst(6))))
         var webhook = WebhookSubscription(
             id: one, url: "https://x.example", events: ["resolved"], description: nil, createdBy: "m",
-            createdAt: Date(timeIntervalSince1970: 0), secretGeneration: 3,
-            previousSecretValidUntil: Date(timeIntervalSince1970: 100))
+            createdAt: Date(timeIntervalSince1970: 0), secretMadeBy: remade, secretGeneration: 2,
+            previousSecretMadeBy: made, previousSecretValidUntil: Date(timeIntervalSince1970: 100))
         #expect(
             secrets.signingSecrets(of: webhook, at: Date(timeIntervalSince1970: 50)) == [
-                secrets.secret(for: one, generation: 3), secrets.secret(for: one, generation: 2),
+                secrets.secret(for: one, madeBy: remade), first,
             ])
         webhook.previousSecretValidUntil = nil
-        #expect(secrets.signingSecrets(of: webhook, at: .now) == [secrets.secret(for: one, generation: 3)])
+        #expect(secrets.signingSecrets(of: webhook, at: .now) == [secrets.secret(for: one, madeBy: remade)])
     }
 }
 
@@ -156,7 +157,12 @@ import Testing
             #expect(registered.status == .created)
             let id = try #require((Self.json(registered)["webhookId"] as? String).flatMap(WebhookID.init))
             #expect(registered.headers[.location] == "/api/v1/webhooks/\(id)")
-            #expect(Self.json(registered)["secret"] as? String == secrets.secret(for: id, generation: 1).text)
+            func madeBy(_ response: TestResponse) throws -> CommandID {
+                try #require((Self.json(response)["commandId"] as? String).flatMap(CommandID.init))
+            }
+            #expect(
+                Self.json(registered)["secret"] as? String
+                    == secrets.secret(for: id, madeBy: try madeBy(registered)).text)
 
             let shown = try await Self.send(client, ingress, .get, "webhooks/\(id)")
             #expect(shown.status == .ok)
@@ -165,10 +171,19 @@ import Testing
             let listed = try await Self.send(client, ingress, .get, "webhooks?limit=1")
             #expect((Self.json(listed)["items"] as? [Any])?.count == 1)
 
+            let rotate: HTTPFields = [.idempotencyKey: "rotate-1", .prefer: "wait=5"]
             let rotated = try await Self.send(
-                client, ingress, .post, "webhooks/\(id)/rotate-secret", body: #"{"keepPreviousSeconds":60}"#)
-            #expect(rotated.status == .accepted)
-            #expect(Self.json(rotated)["secret"] as? String == secrets.secret(for: id, generation: 2).text)
+                client, ingress, .post, "webhooks/\(id)/rotate-secret", body: #"{"keepPreviousSeconds":60}"#,
+                headers: rotate)
+            #expect(rotated.status == .ok)
+            #expect(
+                Self.json(rotated)["secret"] as? String == secrets.secret(for: id, madeBy: try madeBy(rotated)).text)
+            // A retry of the same request (after a lost answer, say) shows the same secret, applies nothing twice.
+            let retried = try await Self.send(
+                client, ingress, .post, "webhooks/\(id)/rotate-secret", body: #"{"keepPreviousSeconds":60}"#,
+                headers: rotate)
+            #expect(retried.status == .ok)
+            #expect(Self.json(retried)["secret"] as? String == Self.json(rotated)["secret"] as? String)
             let disabled = try await Self.send(
                 client, ingress, .post, "webhooks/\(id)/disable", body: #"{"reason":"maintenance"}"#, headers: wait)
             #expect(disabled.status == .ok)

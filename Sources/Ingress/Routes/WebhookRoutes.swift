@@ -22,7 +22,14 @@ struct WebhookRoutes: Sendable {
         api.on(AccessMatrix.registerWebhook, use: create)
         api.on(AccessMatrix.listWebhooks, use: list)
         api.on(AccessMatrix.showWebhook, use: show)
-        api.on(AccessMatrix.rotateWebhookSecret, use: rotate)
+        // 202 with the new secret, which the rotating command makes (so a retry shows it again).
+        api.on(AccessMatrix.rotateWebhookSecret) { request, context, user in
+            let rotation = try await StrictJSON.decode(
+                SecretRotation.self, from: request, context: context, allowedFields: ["": SecretRotation.fieldNames])
+            let violations = rotation.violations()
+            guard violations.isEmpty else { throw Problem.invalid("the request is not valid", violations: violations) }
+            return try await submit(request, context, user, revealingSecret: true) { .rotateSecret($0, rotation) }
+        }
         api.on(AccessMatrix.disableWebhook) { request, context, user in
             let disabling = try await StrictJSON.decode(
                 WebhookDisabling.self, from: request, context: context,
@@ -45,12 +52,8 @@ struct WebhookRoutes: Sendable {
             NewWebhook.self, from: request, context: context, allowedFields: ["": NewWebhook.fieldNames])
         let violations = Self.violations(of: new, under: targets)
         guard violations.isEmpty else { throw Problem.invalid("the webhook is not valid", violations: violations) }
-        let envelope = gateway.envelope(
-            .webhook(.register(new)), ticketID: nil, by: user, idempotencyKey: idempotencyKey)
-        return try await outcomes.submit(
-            envelope, through: gateway, wait: PreferWait.seconds(in: request.headers[values: .prefer]),
-            repeatsKey: idempotencyKey != nil,
-            revealing: secrets.secret(for: NewWebhook.id(registeredBy: envelope.commandID), generation: 1))
+        return try await publish(
+            .register(new), request: request, user: user, idempotencyKey: idempotencyKey, revealingSecret: true)
     }
 
     /// What is wrong with a registration: its form (the domain's rules), events the catalogue does
@@ -88,30 +91,10 @@ struct WebhookRoutes: Sendable {
         return try jsonResponse(found)
     }
 
-    /// POST /api/v1/webhooks/{id}/rotate-secret — 202 with the new secret. The subscription is
-    /// read first (its generation names the new secret), so this needs the write model to answer.
-    @Sendable func rotate(_ request: Request, context: SopzRequestContext, user: User) async throws -> Response {
-        let id = try Self.id(context)
-        let idempotencyKey = try CommandGateway.validIdempotencyKey(request.headers[.idempotencyKey])
-        let rotation = try await StrictJSON.decode(
-            SecretRotation.self, from: request, context: context, allowedFields: ["": SecretRotation.fieldNames])
-        let violations = rotation.violations()
-        guard violations.isEmpty else { throw Problem.invalid("the request is not valid", violations: violations) }
-        let found = try await Problem.unavailableUnless(reading: "webhooks") { try await webhooks.webhook(id) }
-        guard let found, found.status != .deleted else { throw Problem.notFound("the webhook") }
-        let generation = found.secretGeneration + 1
-        let envelope = gateway.envelope(
-            .webhook(.rotateSecret(id, rotation, generation: generation)), ticketID: nil, by: user,
-            idempotencyKey: idempotencyKey)
-        return try await outcomes.submit(
-            envelope, through: gateway, wait: PreferWait.seconds(in: request.headers[values: .prefer]),
-            repeatsKey: idempotencyKey != nil, revealing: secrets.secret(for: id, generation: generation))
-    }
-
-    /// Disable, enable, delete: 404 for a subscription that is not there (when the write model
-    /// answers in time), then published.
+    /// Rotate, disable, enable, delete: 404 for a subscription that is not there (when the write
+    /// model answers in time), then published.
     private func submit(
-        _ request: Request, _ context: SopzRequestContext, _ user: User,
+        _ request: Request, _ context: SopzRequestContext, _ user: User, revealingSecret: Bool = false,
         make: (WebhookID) -> WebhookCommand
     ) async throws -> Response {
         let id = try Self.id(context)
@@ -121,16 +104,21 @@ struct WebhookRoutes: Sendable {
             answered = try await withDeadline(Self.lookTimeout) { [webhooks] in try await webhooks.webhook(id) }
         } catch {}
         if let found = answered, (found?.status ?? .deleted) == .deleted { throw Problem.notFound("the webhook") }
-        return try await publish(make(id), request: request, user: user, idempotencyKey: idempotencyKey)
+        return try await publish(
+            make(id), request: request, user: user, idempotencyKey: idempotencyKey, revealingSecret: revealingSecret)
     }
 
+    /// Publishes `command` (`CommandOutcomes.submit`); with `revealingSecret`, the answer carries the
+    /// secret the command makes.
     private func publish(
-        _ command: WebhookCommand, request: Request, user: User, idempotencyKey: String?
+        _ command: WebhookCommand, request: Request, user: User, idempotencyKey: String?, revealingSecret: Bool
     ) async throws -> Response {
         let envelope = gateway.envelope(.webhook(command), ticketID: nil, by: user, idempotencyKey: idempotencyKey)
         return try await outcomes.submit(
             envelope, through: gateway, wait: PreferWait.seconds(in: request.headers[values: .prefer]),
-            repeatsKey: idempotencyKey != nil)
+            repeatsKey: idempotencyKey != nil,
+            revealing: revealingSecret
+                ? secrets.secret(for: command.webhookID(in: envelope), madeBy: envelope.commandID) : nil)
     }
 
     private static func id(_ context: SopzRequestContext) throws -> WebhookID {

@@ -43,8 +43,7 @@ extension TicketCommand {
         case .setAvailability(let payload): payload
         case .registerAdministrator: nil
         case .webhook(.register(let payload)): payload
-        case .webhook(.rotateSecret(let id, let payload, let generation)):
-            OnWebhook(webhookId: id, generation: generation, body: payload)
+        case .webhook(.rotateSecret(let id, let payload)): OnWebhook(webhookId: id, body: payload)
         case .webhook(.disable(let id, let payload)): OnWebhook(webhookId: id, body: payload)
         case .webhook(.enable(let id)), .webhook(.delete(let id)): OnWebhook(webhookId: id, body: Nothing())
         }
@@ -56,13 +55,6 @@ extension TicketCommand {
     ) throws -> TicketCommand? {
         func payload<T: Decodable>(_: T.Type) throws -> T { try container.decode(T.self, forKey: .payload) }
         func webhookID() throws -> WebhookID { try payload(OnWebhook<Nothing>.self).webhookId }
-        func generation() throws -> Int {
-            guard let generation = try payload(OnWebhook<Nothing>.self).generation else {
-                throw DecodingError.dataCorruptedError(
-                    forKey: .payload, in: container, debugDescription: "a rotation names its generation")
-            }
-            return generation
-        }
         switch type {
         case "ticket.create": return .create(try payload(NewTicket.self))
         case "ticket.cancel": return .cancel(try payload(Cancellation.self))
@@ -74,9 +66,7 @@ extension TicketCommand {
         case "administrator.set_availability": return .setAvailability(try payload(Availability.self))
         case "administrator.register": return .registerAdministrator
         case "webhook.register": return .webhook(.register(try payload(NewWebhook.self)))
-        case "webhook.rotate_secret":
-            return .webhook(
-                .rotateSecret(try webhookID(), try payload(SecretRotation.self), generation: try generation()))
+        case "webhook.rotate_secret": return .webhook(.rotateSecret(try webhookID(), try payload(SecretRotation.self)))
         case "webhook.disable": return .webhook(.disable(try webhookID(), try payload(WebhookDisabling.self)))
         case "webhook.enable": return .webhook(.enable(try webhookID()))
         case "webhook.delete": return .webhook(.delete(try webhookID()))
@@ -130,19 +120,16 @@ extension CommandEnvelope: Codable {
 }
 
 /// The payload of a command on a webhook subscription: `webhookId` beside the body's own fields.
-/// (A rotation's also carries the `generation` it rotates to.)
 struct OnWebhook<Body: Encodable & Sendable>: Encodable, Sendable {
     let webhookId: WebhookID
-    var generation: Int? = nil
     let body: Body
 
-    private enum CodingKeys: String, CodingKey { case webhookId, generation }
+    private enum CodingKeys: String, CodingKey { case webhookId }
 
     func encode(to encoder: any Encoder) throws {
         try body.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(webhookId, forKey: .webhookId)
-        try container.encodeIfPresent(generation, forKey: .generation)
     }
 }
 
@@ -150,7 +137,6 @@ extension OnWebhook: Decodable where Body == Nothing {
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         webhookId = try container.decode(WebhookID.self, forKey: .webhookId)
-        generation = try container.decodeIfPresent(Int.self, forKey: .generation)
         body = Nothing()
     }
 }

@@ -22,16 +22,16 @@ public struct WebhookSecrets: Sendable {
     /// `key`: at least 32 random bytes (`SOPZ_WEBHOOK_KEY`).
     public init(key: [UInt8]) { self.key = SymmetricKey(data: key) }
 
-    /// The secret of generation `generation` of subscription `id`: HMAC-SHA256 of both under the
-    /// key, 32 bytes.
-    public func secret(for id: WebhookID, generation: Int) -> WebhookSecret {
-        let label = Array("sopz webhook secret v1\u{0}\(id)\u{0}\(generation)".utf8)
+    /// The secret that command `command` made for subscription `id`: HMAC-SHA256 of both under
+    /// the key, 32 bytes.
+    public func secret(for id: WebhookID, madeBy command: CommandID) -> WebhookSecret {
+        let label = Array("sopz webhook secret v1\u{0}\(id)\u{0}\(command)".utf8)
         return WebhookSecret(bytes: Array(HMAC<SHA256>.authenticationCode(for: label, using: key)))
     }
 
-    /// The secrets a delivery to `webhook` made at `now` is signed with (`signingGenerations`).
+    /// The secrets a delivery to `webhook` made at `now` is signed with (`signingSecretsMadeBy`).
     public func signingSecrets(of webhook: WebhookSubscription, at now: Date) -> [WebhookSecret] {
-        webhook.signingGenerations(at: now).map { secret(for: webhook.id, generation: $0) }
+        webhook.signingSecretsMadeBy(at: now).map { secret(for: webhook.id, madeBy: $0) }
     }
 }
 

@@ -56,10 +56,9 @@ public enum TicketCommand: Hashable, Sendable {
 public enum WebhookCommand: Hashable, Sendable {
     /// Subscribes a URL to events; the subscription's id derives from the command's.
     case register(NewWebhook)
-    /// Gives the subscription a new signing secret, the previous one signing alongside for a while.
-    /// `generation` is the one it rotates to: the ingress showed that generation's secret, so a
-    /// rotation that happened meanwhile makes this one a conflict, not a wrong secret shown.
-    case rotateSecret(WebhookID, SecretRotation, generation: Int)
+    /// Gives the subscription a new signing secret (the command's: see `WebhookSubscription`), the
+    /// previous one signing alongside for a while.
+    case rotateSecret(WebhookID, SecretRotation)
     /// Stops deliveries until it is enabled again.
     case disable(WebhookID, WebhookDisabling)
     /// Delivers again (after a manager or a 410 Gone disabled it).
@@ -71,7 +70,7 @@ public enum WebhookCommand: Hashable, Sendable {
     public func webhookID(in envelope: CommandEnvelope) -> WebhookID {
         switch self {
         case .register: NewWebhook.id(registeredBy: envelope.commandID)
-        case .rotateSecret(let id, _, _), .disable(let id, _), .enable(let id), .delete(let id): id
+        case .rotateSecret(let id, _), .disable(let id, _), .enable(let id), .delete(let id): id
         }
     }
 }

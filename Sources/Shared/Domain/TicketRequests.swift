@@ -171,7 +171,7 @@ extension TicketCommand {
         case .postMessage(let payload): payload.violations()
         case .setAvailability, .registerAdministrator: []
         case .webhook(.register(let payload)): payload.violations()
-        case .webhook(.rotateSecret(_, let payload, _)): payload.violations()
+        case .webhook(.rotateSecret(_, let payload)): payload.violations()
         case .webhook(.disable(_, let payload)): payload.violations()
         case .webhook(.enable), .webhook(.delete): []
         }

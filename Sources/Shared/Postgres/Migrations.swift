@@ -165,6 +165,16 @@ public enum Migrations {
                 """,
                 "CREATE INDEX webhook_subscriptions_listed ON webhook_subscriptions (created_at, id) WHERE status <> 'deleted'",
             ]),
+        Migration(
+            version: 9, name: "webhook secrets derive from the command that made them",
+            statements: [
+                // Subscriptions from version 8 (before any delivery existed) name no such command:
+                // they take their own id, so their secret changed — rotating shows the new one.
+                """
+                UPDATE webhook_subscriptions SET document = document || jsonb_build_object('secretMadeBy', id::text)
+                WHERE NOT document ? 'secretMadeBy'
+                """,
+            ]),
     ]
 
     /// One database's versioned schema and the table that records which versions it has.

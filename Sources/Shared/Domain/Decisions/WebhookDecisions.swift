@@ -22,18 +22,17 @@ enum WebhookDecisions {
             return accept(
                 WebhookSubscription(
                     id: id, url: new.url, events: new.eventNames, description: new.description,
-                    createdBy: envelope.issuer.id, createdAt: now))
+                    createdBy: envelope.issuer.id, createdAt: now, secretMadeBy: envelope.commandID))
         }
         guard var webhook = context.webhooks[id], webhook.status != .deleted else {
             return .reject(.init(.notFound, "there is no such webhook"))
         }
         switch command {
         case .register: break
-        case .rotateSecret(_, let rotation, let generation):
-            guard generation == webhook.secretGeneration + 1 else {
-                return .reject(.init(.conflict, "the secret was rotated meanwhile: read the webhook and rotate again"))
-            }
-            webhook.secretGeneration = generation
+        case .rotateSecret(_, let rotation):
+            webhook.secretGeneration += 1
+            webhook.previousSecretMadeBy = webhook.secretMadeBy
+            webhook.secretMadeBy = envelope.commandID
             webhook.previousSecretValidUntil =
                 rotation.keepPrevious > 0 ? now.addingTimeInterval(rotation.keepPrevious) : nil
         case .disable(_, let disabling):

@@ -2,8 +2,9 @@ import Foundation
 
 /// A manager's request that Sopz POST the events it names to a URL, signed as Standard Webhooks
 /// asks. Its signing secret is never stored or sent through the broker: it derives from the
-/// server's webhook key, the id and `secretGeneration` (SopzContract's `WebhookSecrets`), so a
-/// rotation is a number going up.
+/// server's webhook key, the id and the command that made it (`secretMadeBy`; SopzContract's
+/// `WebhookSecrets`) — so the ingress can show it before the command is applied, and a retried
+/// request (the same command) shows the same one.
 public struct WebhookSubscription: Hashable, Sendable, Codable {
     public let id: WebhookID
     public var url: String
@@ -16,10 +17,14 @@ public struct WebhookSubscription: Hashable, Sendable, Codable {
     public var status: Status
     /// Why it is disabled: a manager's words, or the receiver answering 410 Gone.
     public var disabledReason: String?
-    /// Which secret deliveries are signed with now (1 at registration, one more per rotation).
+    /// How many secrets it has had (1 at registration, one more per rotation).
     public var secretGeneration: Int
-    /// Until then deliveries carry a second signature made with the previous generation's secret,
-    /// so a receiver can switch secrets at its own pace; nil when there is none.
+    /// The command whose secret signs deliveries now: the registration or the latest rotation.
+    public var secretMadeBy: CommandID
+    /// The one before, which also signs deliveries until `previousSecretValidUntil`.
+    public var previousSecretMadeBy: CommandID?
+    /// Until then deliveries carry a second signature made with the previous secret, so a
+    /// receiver can switch secrets at its own pace; nil when there is none.
     public var previousSecretValidUntil: Date?
     /// One more for every change.
     public var version: Int
@@ -36,9 +41,12 @@ public struct WebhookSubscription: Hashable, Sendable, Codable {
 
     public init(
         id: WebhookID, url: String, events: [String], description: String?, createdBy: String, createdAt: Date,
-        status: Status = .active, disabledReason: String? = nil, secretGeneration: Int = 1,
-        previousSecretValidUntil: Date? = nil, version: Int = 1, updatedAt: Date? = nil
+        secretMadeBy: CommandID, status: Status = .active, disabledReason: String? = nil, secretGeneration: Int = 1,
+        previousSecretMadeBy: CommandID? = nil, previousSecretValidUntil: Date? = nil, version: Int = 1,
+        updatedAt: Date? = nil
     ) {
+        self.secretMadeBy = secretMadeBy
+        self.previousSecretMadeBy = previousSecretMadeBy
         self.id = id
         self.url = url
         self.events = events
@@ -53,11 +61,13 @@ public struct WebhookSubscription: Hashable, Sendable, Codable {
         self.updatedAt = updatedAt ?? createdAt
     }
 
-    /// The secret generations a delivery made at `now` is signed with: the current one, and the
+    /// The commands whose secrets sign a delivery made at `now`: the current one, and the
     /// previous one while it is still valid.
-    public func signingGenerations(at now: Date) -> [Int] {
-        guard secretGeneration > 1, let until = previousSecretValidUntil, now < until else { return [secretGeneration] }
-        return [secretGeneration, secretGeneration - 1]
+    public func signingSecretsMadeBy(at now: Date) -> [CommandID] {
+        guard let previous = previousSecretMadeBy, let until = previousSecretValidUntil, now < until else {
+            return [secretMadeBy]
+        }
+        return [secretMadeBy, previous]
     }
 
     /// Whether a delivery of event `name` is due to it.
