@@ -173,7 +173,7 @@ public enum Migrations {
                 """
                 UPDATE webhook_subscriptions SET document = document || jsonb_build_object('secretMadeBy', id::text)
                 WHERE NOT document ? 'secretMadeBy'
-                """,
+                """
             ]),
     ]
 
