@@ -96,7 +96,7 @@ let package = Package(
         // RabbitMQ through rabbitmq-c: publishers with confirms, consumers, the topology.
         .target(
             name: "SopzAMQP",
-            dependencies: ["CRabbitMQ", "SopzContract", "SopzRuntime", .logging, .serviceLifecycle],
+            dependencies: ["CRabbitMQ", "SopzDomain", "SopzContract", "SopzRuntime", .logging, .serviceLifecycle],
             path: "Sources/Shared/AMQP",
             swiftSettings: swiftSettings
         ),
@@ -157,8 +157,10 @@ let package = Package(
         .executableTarget(
             name: "Notifier",
             dependencies: [
-                "SopzContract", "SopzRuntime", "SopzAMQP", "SopzPostgres", "SopzOperations", .logging, .postgresNIO,
-                .serviceLifecycle, .product(name: "Prometheus", package: "swift-prometheus"),
+                "SopzDomain", "SopzContract", "SopzRuntime", "SopzAMQP", "SopzPostgres", "SopzOperations", .logging,
+                .nioCore, .nioPosix, .nioSSL, .postgresNIO, .serviceLifecycle,
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Sources/Notifier",
             swiftSettings: swiftSettings

@@ -3,11 +3,13 @@ import Logging
 import PostgresNIO
 import ServiceLifecycle
 import SopzAMQP
+import SopzContract
 import SopzOperations
 import SopzPostgres
 import SopzRuntime
 
-/// The notifier process: tells the world what happened, from the outbox to `sopz.events`.
+/// The notifier process: tells the world what happened, from the outbox to `sopz.events` and
+/// to the webhook subscriptions.
 @main
 struct Notifier {
     static func main() async {
@@ -17,17 +19,20 @@ struct Notifier {
             let settings = try SharedSettings(environment: environment)
             let operations = try OperationsSettings(
                 environment: environment, defaultPort: OperationsSettings.notifierPort)
+            let webhooks = try WebhookSettings(environment: environment, devMode: settings.devMode)
             let logger = settings.logger("sopz.notifier")
-            try await buildNotifier(settings: settings, operations: operations, logger: logger).run()
+            try await buildNotifier(settings: settings, webhooks: webhooks, operations: operations, logger: logger)
+                .run()
         }
     }
 }
 
-/// Composes the notifier: pool, migrations, publisher, LISTEN, the relay and, when `operations`
-/// says where, its operations endpoint (`/metrics`), in start order.
+/// Composes the notifier: pool, migrations, publisher, LISTEN, the relay, the webhook deliveries
+/// (with `webhooks`) and, when `operations` says where, its operations endpoint (`/metrics`), in
+/// start order.
 func buildNotifier(
-    settings: SharedSettings, operations: OperationsSettings? = nil, metrics: RelayMetrics = RelayMetrics(),
-    logger: Logger
+    settings: SharedSettings, webhooks: WebhookSettings? = nil, operations: OperationsSettings? = nil,
+    metrics: RelayMetrics = RelayMetrics(), logger: Logger
 ) throws -> ServiceGroup {
     let client = PostgresClient(configuration: settings.database.clientConfiguration(), backgroundLogger: logger)
     let migrations = MigrationService(client: client, logger: logger)
@@ -42,6 +47,17 @@ func buildNotifier(
         try OperationsEndpoint.service(
             registry: metrics.registry, settings: $0, ready: [migrations.ready], logger: logger)
     }
-    let services: [any Service] = [client, migrations, publisher, listener, relay]
+    var services: [any Service] = [client, migrations, publisher, listener, relay]
+    if let webhooks {
+        let deliveries = WebhookDeliveryStore(client: client, logger: logger)
+        services.append(WebhookLogRetention(deliveries: deliveries, schemaReady: migrations.ready, logger: logger))
+        services.append(
+            WebhookDeliveryService(
+                deliveries: deliveries,
+                sender: try WebhookSender(policy: webhooks.targets, caFile: settings.caFile),
+                secrets: WebhookSecrets(key: webhooks.key),
+                commands: { try await publisher.publish(try .command($0)) }, schemaReady: migrations.ready,
+                metrics: WebhookMetrics(registry: metrics.registry), logger: logger))
+    }
     return ServiceGroup.sopz(services + [endpoint].compactMap { $0 }, logger: logger)
 }

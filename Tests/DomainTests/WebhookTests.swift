@@ -125,7 +125,8 @@ import Testing
         let id = WebhookID(UUID())
         for command: WebhookCommand in [
             .register(Self.new), .rotateSecret(id, SecretRotation(keepPreviousSeconds: 60)),
-            .disable(id, WebhookDisabling(reason: "why")), .enable(id), .delete(id),
+            .disable(id, WebhookDisabling(reason: "why")), .enable(id), .delete(id), .replay(id, delivery: 42),
+            .receiverGone(id),
         ] {
             let envelope = Self.envelope(command)
             let decoded = try JSONCoding.decoder().decode(
@@ -133,5 +134,74 @@ import Testing
             #expect(decoded == envelope)
             #expect(TicketCommand.types.contains(envelope.command.type))
         }
+    }
+
+    @Test func aReceiverThatIsGoneDisablesItsSubscriptionWhoeverSendsIt() throws {
+        let register = Self.envelope(.register(Self.new))
+        let id = NewWebhook.id(registeredBy: register.commandID)
+        let notifier = User(id: "sopz-notifier", name: "Sopz notifier", roles: [])
+        var context = DecisionContext(now: Self.now, tickets: [:])
+        guard case .accept(let registered) = TicketRules.decide(register, in: context) else {
+            Issue.record("registration refused")
+            return
+        }
+        context.apply(registered)
+        guard case .accept(let gone) = TicketRules.decide(Self.envelope(.receiverGone(id), by: notifier), in: context)
+        else {
+            Issue.record("receiverGone refused")
+            return
+        }
+        let disabled = try #require(gone.webhooks.first)
+        #expect(disabled.status == .disabled)
+        #expect(disabled.disabledReason == "the receiver answered 410 Gone")
+        #expect(disabled.version == 2)
+        context.apply(gone)
+        // Told again (a second 410 in flight): nothing changes.
+        guard case .accept(let again) = TicketRules.decide(Self.envelope(.receiverGone(id), by: notifier), in: context)
+        else {
+            Issue.record("a repeated receiverGone was refused")
+            return
+        }
+        #expect(again.webhooks.isEmpty && again.events.isEmpty)
+    }
+
+    @Test func aManagerReplaysADeliveryOfAnActiveSubscriptionOnly() throws {
+        let register = Self.envelope(.register(Self.new))
+        let id = NewWebhook.id(registeredBy: register.commandID)
+        var context = DecisionContext(now: Self.now, tickets: [:])
+        guard case .accept(let registered) = TicketRules.decide(register, in: context) else {
+            Issue.record("registration refused")
+            return
+        }
+        context.apply(registered)
+        guard case .accept(let replayed) = TicketRules.decide(Self.envelope(.replay(id, delivery: 7)), in: context)
+        else {
+            Issue.record("replay refused")
+            return
+        }
+        #expect(replayed.replays == [WebhookReplay(webhookID: id, deliveryID: 7)])
+        #expect(replayed.webhooks.isEmpty)
+        guard
+            case .reject(let forbidden) = TicketRules.decide(
+                Self.envelope(.replay(id, delivery: 7), by: Self.administrator), in: context)
+        else {
+            Issue.record("an administrator replayed")
+            return
+        }
+        #expect(forbidden.code == .forbidden)
+        guard
+            case .accept(let disabled) = TicketRules.decide(
+                Self.envelope(.disable(id, WebhookDisabling())), in: context)
+        else {
+            Issue.record("disable refused")
+            return
+        }
+        context.apply(disabled)
+        guard case .reject(let conflict) = TicketRules.decide(Self.envelope(.replay(id, delivery: 7)), in: context)
+        else {
+            Issue.record("a disabled subscription replayed")
+            return
+        }
+        #expect(conflict.code == .conflict)
     }
 }

@@ -37,9 +37,13 @@ extension Integration {
         }
 
         func request(
-            _ endpoint: Endpoint, id: String?, as caller: DemoUser, system: TestSystem, client: any TestClientProtocol
+            _ endpoint: Endpoint, id: String?, delivery: String, as caller: DemoUser, system: TestSystem,
+            client: any TestClientProtocol
         ) async throws -> TestResponse {
-            let path = "/api/v1/" + endpoint.path.replacingOccurrences(of: ":id", with: id ?? "")
+            let path =
+                "/api/v1/"
+                + endpoint.path.replacingOccurrences(of: ":deliveryId", with: delivery)
+                .replacingOccurrences(of: ":id", with: id ?? "")
             // The live stream answers 200 and streams until the token expires: a token that
             // expires at once ends it.
             let token =
@@ -55,11 +59,18 @@ extension Integration {
         }
 
         @Test func everyRoleOnEveryEndpointForOwnOthersAndMissingData() async throws {
-            try await TestSystem.run { system in
+            try await TestSystem.run(notifier: true) { system in  // the notifier: the webhook gets a delivery
                 let owner = DemoUser.all[0]
                 #expect(DemoUser.all.count == 6)
                 #expect(Set(DemoUser.all.flatMap(\.roles)) == Set(Role.allCases))
                 try await system.http { client in
+                    // A webhook, registered by the manager and applied, that hears of new tickets.
+                    let registered = try await client.post(
+                        "/api/v1/webhooks", token: try await system.token("max"),
+                        json: #"{"url":"https://hooks.example.com/matrix","events":["created"]}"#,
+                        headers: [.prefer: "wait=10"])
+                    #expect(registered.status == .created)
+                    let webhookID = try #require(registered.json["webhookId"] as? String)
                     // The owner's data: a ticket and the command that opened it.
                     let opened = try await client.post(
                         "/api/v1/tickets", token: try await system.token(owner.username),
@@ -71,13 +82,15 @@ extension Integration {
                     let projected = try await client.get(
                         "/api/v1/tickets/\(ticketID)?minVersion=1", token: try await system.token(owner.username))
                     #expect(projected.status == .ok)
-                    // A webhook, registered by the manager and applied.
-                    let registered = try await client.post(
-                        "/api/v1/webhooks", token: try await system.token("max"),
-                        json: #"{"url":"https://hooks.example.com/matrix","events":["resolved"]}"#,
-                        headers: [.prefer: "wait=10"])
-                    #expect(registered.status == .created)
-                    let webhookID = try #require(registered.json["webhookId"] as? String)
+
+                    // The webhook's delivery of the ticket's creation (its log's first entry).
+                    var deliveryID = ""
+                    try await eventually("the creation is in the webhook's delivery log") {
+                        let log = try await client.get(
+                            "/api/v1/webhooks/\(webhookID)/deliveries", token: try await system.token("max"))
+                        deliveryID = ((log.json["items"] as? [[String: Any]])?.first?["id"] as? String) ?? ""
+                        return !deliveryID.isEmpty
+                    }
 
                     var failures: [String] = []
                     var checked = 0
@@ -92,7 +105,7 @@ extension Integration {
                         for caller in DemoUser.all {
                             let outcome = Self.expected(endpoint, caller: caller, owner: owner)
                             let response = try await request(
-                                endpoint, id: id, as: caller, system: system, client: client)
+                                endpoint, id: id, delivery: deliveryID, as: caller, system: system, client: client)
                             checked += 1
                             if !Self.matches(response.status, outcome) {
                                 failures.append(
@@ -104,8 +117,8 @@ extension Integration {
                             // Data that does not exist is 404 for everyone the role check lets through.
                             guard endpoint.resource != .none else { continue }
                             let missing = try await request(
-                                endpoint, id: UUID().uuidString.lowercased(), as: caller, system: system,
-                                client: client)
+                                endpoint, id: UUID().uuidString.lowercased(), delivery: deliveryID, as: caller,
+                                system: system, client: client)
                             let want: Outcome = outcome == .forbidden ? .forbidden : .hidden
                             if !Self.matches(missing.status, want) {
                                 failures.append(

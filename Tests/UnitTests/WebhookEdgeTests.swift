@@ -191,6 +191,14 @@ import Testing
             #expect(stored.secretGeneration == 2 && stored.status == .disabled)
             #expect(try await Self.send(client, ingress, .post, "webhooks/\(id)/enable", headers: wait).status == .ok)
             #expect(try await ingress.model.webhook(id)?.status == .active)
+            // Its delivery log (the notifier's; empty here), and replays of deliveries it does not have.
+            let log = try await Self.send(client, ingress, .get, "webhooks/\(id)/deliveries?limit=5")
+            #expect(log.status == .ok)
+            #expect((Self.json(log)["items"] as? [Any])?.isEmpty == true)
+            for delivery in ["1", "0", "-3", "abc", "99999999999999999999"] {
+                let replay = try await Self.send(client, ingress, .post, "webhooks/\(id)/deliveries/\(delivery)/replay")
+                #expect(replay.status == .notFound, "\(delivery)")
+            }
             #expect(try await Self.send(client, ingress, .delete, "webhooks/\(id)", headers: wait).status == .ok)
             #expect(try await Self.send(client, ingress, .get, "webhooks/\(id)").status == .notFound)
             #expect(try await Self.send(client, ingress, .post, "webhooks/\(id)/enable").status == .notFound)
@@ -227,6 +235,8 @@ import Testing
             for (method, path) in [
                 (HTTPRequest.Method.get, "webhooks/\(missing)"), (.post, "webhooks/\(missing)/enable"),
                 (.delete, "webhooks/\(missing)"), (.get, "webhooks/not-an-id"),
+                (.get, "webhooks/\(missing)/deliveries"),
+                (.post, "webhooks/\(missing)/deliveries/1/replay"),
             ] {
                 #expect(try await Self.send(client, ingress, method, path).status == .notFound, "\(path)")
             }

@@ -91,12 +91,17 @@ enum AccessMatrix {
         .post, "webhooks/:id/disable", roles: [.manager], resource: .webhook, exampleBody: #"{"reason":"Maintenance"}"#)
     static let enableWebhook = Endpoint(.post, "webhooks/:id/enable", roles: [.manager], resource: .webhook)
     static let deleteWebhook = Endpoint(.delete, "webhooks/:id", roles: [.manager], resource: .webhook)
+    static let listWebhookDeliveries = Endpoint(
+        .get, "webhooks/:id/deliveries", roles: [.manager], resource: .webhook)
+    static let replayWebhookDelivery = Endpoint(
+        .post, "webhooks/:id/deliveries/:deliveryId/replay", roles: [.manager], resource: .webhook)
 
     static let all: [Endpoint] = [
         createTicket, listTickets, showTicket, listMessages, showHistory, showCommand, listAdministrators, cancelTicket,
         changeStatus, confirmTicket,
         reopenTicket, assignTicket, postMessage, setAvailability, live, statistics, exportTickets, registerWebhook,
-        listWebhooks, showWebhook, rotateWebhookSecret, disableWebhook, enableWebhook, deleteWebhook,
+        listWebhooks, showWebhook, rotateWebhookSecret, disableWebhook, enableWebhook, listWebhookDeliveries,
+        replayWebhookDelivery, deleteWebhook,
     ]
 }
 

@@ -42,6 +42,38 @@ struct WebhookRoutes: Sendable {
         api.on(AccessMatrix.deleteWebhook) { request, context, user in
             try await submit(request, context, user) { .delete($0) }
         }
+        api.on(AccessMatrix.listWebhookDeliveries, use: deliveries)
+        // A delivery the log does not have is 404 when the log answers in time; else the
+        // dispatcher applies it to whatever is there (nothing, for a delivery of no such id).
+        api.on(AccessMatrix.replayWebhookDelivery) { request, context, user in
+            guard let delivery = context.parameters.get("deliveryId").flatMap(Int64.init), delivery > 0 else {
+                throw Problem.notFound("the delivery")
+            }
+            let id = try Self.id(context)
+            var logged: WebhookDelivery?? = nil
+            do {
+                logged = try await withDeadline(Self.lookTimeout) { [webhooks] in
+                    try await webhooks.delivery(delivery, of: id)
+                }
+            } catch {}
+            if case .some(.none) = logged { throw Problem.notFound("the delivery") }
+            return try await submit(request, context, user) { .replay($0, delivery: delivery) }
+        }
+    }
+
+    /// GET /api/v1/webhooks/{id}/deliveries — the delivery log, newest first: each event sent
+    /// to the subscription, its state and its latest attempts (status, latency, error).
+    @Sendable func deliveries(_ request: Request, context: SopzRequestContext, user: User) async throws -> Response {
+        let id = try Self.id(context)
+        let page = try Pagination(request, cursorKeys: 1)
+        let found = try await Problem.unavailableUnless(reading: "webhook deliveries") {
+            guard let webhook = try await webhooks.webhook(id), webhook.status != .deleted else {
+                return Page<WebhookDelivery>?.none
+            }
+            return try await webhooks.deliveries(of: id, limit: page.limit, after: page.cursor)
+        }
+        guard let found else { throw Problem.notFound("the webhook") }
+        return try jsonResponse(found)
     }
 
     /// POST /api/v1/webhooks — 202 with the subscription's id and signing secret (shown in this

@@ -20,6 +20,8 @@ extension TicketCommand {
         case .webhook(.disable): "webhook.disable"
         case .webhook(.enable): "webhook.enable"
         case .webhook(.delete): "webhook.delete"
+        case .webhook(.replay): "webhook.replay"
+        case .webhook(.receiverGone): "webhook.receiver_gone"
         }
     }
 
@@ -27,7 +29,8 @@ extension TicketCommand {
     public static let types = [
         "ticket.create", "ticket.cancel", "ticket.change_status", "ticket.confirm", "ticket.reopen", "ticket.assign",
         "ticket.post_message", "administrator.set_availability", "administrator.register", "webhook.register",
-        "webhook.rotate_secret", "webhook.disable", "webhook.enable", "webhook.delete",
+        "webhook.rotate_secret", "webhook.disable", "webhook.enable", "webhook.delete", "webhook.replay",
+        "webhook.receiver_gone",
     ]
 
     /// The payload, for encoding (`registerAdministrator` has none).
@@ -45,7 +48,9 @@ extension TicketCommand {
         case .webhook(.register(let payload)): payload
         case .webhook(.rotateSecret(let id, let payload)): OnWebhook(webhookId: id, body: payload)
         case .webhook(.disable(let id, let payload)): OnWebhook(webhookId: id, body: payload)
-        case .webhook(.enable(let id)), .webhook(.delete(let id)): OnWebhook(webhookId: id, body: Nothing())
+        case .webhook(.enable(let id)), .webhook(.delete(let id)), .webhook(.receiverGone(let id)):
+            OnWebhook(webhookId: id, body: Nothing())
+        case .webhook(.replay(let id, let delivery)): OnWebhook(webhookId: id, deliveryId: delivery, body: Nothing())
         }
     }
 
@@ -70,6 +75,13 @@ extension TicketCommand {
         case "webhook.disable": return .webhook(.disable(try webhookID(), try payload(WebhookDisabling.self)))
         case "webhook.enable": return .webhook(.enable(try webhookID()))
         case "webhook.delete": return .webhook(.delete(try webhookID()))
+        case "webhook.receiver_gone": return .webhook(.receiverGone(try webhookID()))
+        case "webhook.replay":
+            guard let delivery = try payload(OnWebhook<Nothing>.self).deliveryId else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .payload, in: container, debugDescription: "a replay names its delivery")
+            }
+            return .webhook(.replay(try webhookID(), delivery: delivery))
         default: return nil
         }
     }
@@ -120,16 +132,19 @@ extension CommandEnvelope: Codable {
 }
 
 /// The payload of a command on a webhook subscription: `webhookId` beside the body's own fields.
+/// (A replay's also carries the `deliveryId`.)
 struct OnWebhook<Body: Encodable & Sendable>: Encodable, Sendable {
     let webhookId: WebhookID
+    var deliveryId: Int64? = nil
     let body: Body
 
-    private enum CodingKeys: String, CodingKey { case webhookId }
+    private enum CodingKeys: String, CodingKey { case webhookId, deliveryId }
 
     func encode(to encoder: any Encoder) throws {
         try body.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(webhookId, forKey: .webhookId)
+        try container.encodeIfPresent(deliveryId, forKey: .deliveryId)
     }
 }
 
@@ -137,6 +152,7 @@ extension OnWebhook: Decodable where Body == Nothing {
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         webhookId = try container.decode(WebhookID.self, forKey: .webhookId)
+        deliveryId = try container.decodeIfPresent(Int64.self, forKey: .deliveryId)
         body = Nothing()
     }
 }

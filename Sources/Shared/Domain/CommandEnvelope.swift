@@ -65,12 +65,19 @@ public enum WebhookCommand: Hashable, Sendable {
     case enable(WebhookID)
     /// Removes it for good.
     case delete(WebhookID)
+    /// Delivers one event again (`delivery`: its id in the delivery log), with a fresh schedule.
+    case replay(WebhookID, delivery: Int64)
+    /// The notifier's: the receiver answered 410 Gone, so nothing more is delivered until a
+    /// manager enables the subscription again. No HTTP route sends it.
+    case receiverGone(WebhookID)
 
     /// The subscription the command is about (for a registration, the one it creates).
     public func webhookID(in envelope: CommandEnvelope) -> WebhookID {
         switch self {
         case .register: NewWebhook.id(registeredBy: envelope.commandID)
-        case .rotateSecret(let id, _), .disable(let id, _), .enable(let id), .delete(let id): id
+        case .rotateSecret(let id, _), .disable(let id, _), .enable(let id), .delete(let id), .replay(let id, _),
+            .receiverGone(let id):
+            id
         }
     }
 }

@@ -173,7 +173,7 @@ extension TicketCommand {
         case .webhook(.register(let payload)): payload.violations()
         case .webhook(.rotateSecret(_, let payload)): payload.violations()
         case .webhook(.disable(_, let payload)): payload.violations()
-        case .webhook(.enable), .webhook(.delete): []
+        case .webhook(.enable), .webhook(.delete), .webhook(.replay), .webhook(.receiverGone): []
         }
     }
 }

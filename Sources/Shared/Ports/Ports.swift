@@ -51,4 +51,16 @@ public protocol WebhookReading: Sendable {
     func webhook(_ id: WebhookID) async throws -> WebhookSubscription?
     /// One page of the subscriptions not deleted, oldest first, after `cursor` (`[createdAt, id]`).
     func webhooks(limit: Int, after cursor: ListCursor?) async throws -> Page<WebhookSubscription>
+    /// One page of `id`'s delivery log, newest first, after `cursor` (`[deliveryId]`).
+    func deliveries(of id: WebhookID, limit: Int, after cursor: ListCursor?) async throws -> Page<WebhookDelivery>
+}
+
+extension WebhookReading {
+    /// Delivery `id` of `webhook`'s log; nil when the log has no such delivery.
+    public func delivery(_ id: Int64, of webhook: WebhookID) async throws -> WebhookDelivery? {
+        guard id < Int64.max else { return nil }
+        return try await deliveries(of: webhook, limit: 1, after: ListCursor(keys: [String(id + 1)])).items.first {
+            $0.id == id
+        }
+    }
 }

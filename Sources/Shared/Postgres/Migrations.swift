@@ -175,6 +175,50 @@ public enum Migrations {
                 WHERE NOT document ? 'secretMadeBy'
                 """
             ]),
+        Migration(
+            version: 10, name: "webhook deliveries: the events they carry, each delivery and its attempts",
+            statements: [
+                """
+                CREATE TABLE webhook_messages (
+                    event_id uuid PRIMARY KEY,
+                    type text NOT NULL,
+                    subject text NOT NULL,
+                    data jsonb NOT NULL,
+                    occurred_at timestamptz NOT NULL,
+                    ticket_version integer
+                )
+                """,
+                """
+                CREATE TABLE webhook_deliveries (
+                    id bigserial PRIMARY KEY,
+                    webhook_id uuid NOT NULL,
+                    event_id uuid NOT NULL REFERENCES webhook_messages (event_id),
+                    state text NOT NULL,
+                    attempts integer NOT NULL DEFAULT 0,
+                    next_attempt_at timestamptz NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    finished_at timestamptz,
+                    UNIQUE (webhook_id, event_id)
+                )
+                """,
+                "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending'",
+                "CREATE INDEX webhook_deliveries_log ON webhook_deliveries (webhook_id, id DESC)",
+                // What the log's retention looks for: finished deliveries by age, and an event's deliveries.
+                "CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (finished_at) WHERE state <> 'pending'",
+                "CREATE INDEX webhook_deliveries_of_event ON webhook_deliveries (event_id)",
+                """
+                CREATE TABLE webhook_attempts (
+                    id bigserial PRIMARY KEY,
+                    delivery_id bigint NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+                    attempt integer NOT NULL,
+                    attempted_at timestamptz NOT NULL,
+                    status integer,
+                    latency_ms integer NOT NULL,
+                    error text
+                )
+                """,
+                "CREATE INDEX webhook_attempts_of ON webhook_attempts (delivery_id, id)",
+            ]),
     ]
 
     /// One database's versioned schema and the table that records which versions it has.

@@ -44,6 +44,10 @@ public struct OutboxStore: Sendable {
     /// `publish` returned (every confirm arrived). If `publish` throws, the transaction rolls
     /// back and the rows stay for the next attempt. Returns how many rows were relayed.
     ///
+    /// In the same transaction every row an active webhook subscription wants becomes a pending
+    /// delivery (and its event a webhook message): made exactly when the event leaves, never twice,
+    /// never lost — and made here rather than on the dispatchers' path.
+    ///
     /// The removal commits without waiting for its WAL flush: if a crash loses it, the rows come
     /// back and are published again, which at-least-once delivery with stable event ids allows.
     /// Waiting for the flush would cost every relay round a disk sync for nothing.
@@ -53,9 +57,25 @@ public struct OutboxStore: Sendable {
             var rows: [OutboxRow] = []
             let sequence = try await connection.query(
                 """
-                DELETE FROM outbox WHERE id IN (
-                    SELECT id FROM outbox ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
-                RETURNING id, event_id, routing_key, type, subject, data::text, occurred_at, ticket_version
+                WITH taken AS (
+                    DELETE FROM outbox WHERE id IN (
+                        SELECT id FROM outbox ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+                    RETURNING id, event_id, routing_key, type, subject, data, occurred_at, ticket_version
+                ), wanted AS (
+                    SELECT t.event_id, s.id AS webhook_id FROM taken AS t
+                    JOIN webhook_subscriptions AS s
+                        ON s.status = 'active' AND s.document -> 'events' ? substr(t.routing_key, 8)
+                ), messages AS (
+                    INSERT INTO webhook_messages (event_id, type, subject, data, occurred_at, ticket_version)
+                    SELECT event_id, type, subject, data, occurred_at, ticket_version FROM taken
+                    WHERE event_id IN (SELECT event_id FROM wanted)
+                    ON CONFLICT (event_id) DO NOTHING
+                ), deliveries AS (
+                    INSERT INTO webhook_deliveries (webhook_id, event_id, state, next_attempt_at)
+                    SELECT webhook_id, event_id, 'pending', now() FROM wanted
+                    ON CONFLICT (webhook_id, event_id) DO NOTHING
+                )
+                SELECT id, event_id, routing_key, type, subject, data::text, occurred_at, ticket_version FROM taken
                 """, logger: logger
             ).decode((Int64, UUID, String, String, String, String, Date, Int?).self)
             for try await (id, eventID, routingKey, type, subject, data, occurredAt, version) in sequence {

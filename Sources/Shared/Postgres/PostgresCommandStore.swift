@@ -44,6 +44,9 @@ public struct PostgresCommandStore: CommandStore {
             let planned = plan(try await recordAndLock(envelopes, capacity: capacity, on: connection))
             if !planned.writesNothing { try await write(planned, on: connection) }
             if !planned.webhooks.isEmpty { try await write(planned.webhooks, on: connection) }
+            if !planned.webhookReplays.isEmpty {
+                try await connection.perform(WebhookRows.replay(planned.webhookReplays), logger: logger)
+            }
             return planned
         }
     }

@@ -21,6 +21,17 @@ enum WebhookRows {
         "SELECT document::text FROM webhook_subscriptions WHERE id = ANY(\(ids.map(\.rawValue))) ORDER BY id FOR UPDATE"
     }
 
+    /// Starts the deliveries `replays` name again (those of other subscriptions, or none, are left
+    /// alone): pending at once, attempts counted from one; their attempts so far stay in the log.
+    static func replay(_ replays: [WebhookReplay]) -> PostgresQuery {
+        let webhooks = replays.map(\.webhookID.rawValue)
+        let deliveries = replays.map(\.deliveryID)
+        return """
+            UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at = now(), finished_at = NULL
+            WHERE (webhook_id, id) IN (SELECT * FROM unnest(\(webhooks)::uuid[], \(deliveries)::int8[]))
+            """
+    }
+
     /// Stores `webhooks` (their rows, if any, are locked by the batch); returns how many.
     static func upsert(_ webhooks: [WebhookSubscription]) throws -> PostgresQuery {
         let documents = String(decoding: try JSONCoding.encoder().encode(webhooks), as: UTF8.self)

@@ -32,6 +32,8 @@ public struct BatchPlan: Sendable {
 
     private var changed: [TicketID: Ticket] = [:]
     private var changedWebhooks: [WebhookID: WebhookSubscription] = [:]
+    /// Webhook deliveries to start again, in the order asked for.
+    public private(set) var webhookReplays: [WebhookReplay] = []
     private var changedOrder: [TicketID] = []
 
     /// Decides `envelopes` in order with `rules`, starting from what the store `locked`, at `now`;
@@ -58,6 +60,7 @@ public struct BatchPlan: Sendable {
                     if changed.updateValue(ticket, forKey: ticket.id) == nil { changedOrder.append(ticket.id) }
                 }
                 for webhook in accepted.webhooks { changedWebhooks[webhook.id] = webhook }
+                webhookReplays += accepted.replays
                 events += accepted.events
                 effects += accepted.effects
                 outcomes.append(.applied(context.ticket(envelope.ticketID)))
@@ -74,7 +77,8 @@ public struct BatchPlan: Sendable {
 
     /// True when the batch changes nothing beyond recording command ids.
     public var writesNothing: Bool {
-        changed.isEmpty && administrators.isEmpty && changedWebhooks.isEmpty && events.isEmpty && rejections.isEmpty
+        changed.isEmpty && administrators.isEmpty && changedWebhooks.isEmpty && webhookReplays.isEmpty && events.isEmpty
+            && rejections.isEmpty
             && withdrawn.isEmpty
     }
 }

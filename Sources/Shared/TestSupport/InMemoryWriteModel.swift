@@ -123,6 +123,15 @@ public final class InMemoryWriteModel: CommandStore, CommandOutcomeReading, Tick
 
     public func webhook(_ id: WebhookID) async throws -> WebhookSubscription? { state.withLock { $0.webhooks[id] } }
 
+    /// Deliveries are the notifier's: in memory there are none.
+    public func deliveries(
+        of id: WebhookID, limit: Int, after cursor: ListCursor?
+    ) async throws -> Page<
+        WebhookDelivery
+    > {
+        Page(items: [], nextCursor: nil)
+    }
+
     /// Ordered and paged as PostgreSQL's is (by creation, then id).
     public func webhooks(limit: Int, after cursor: ListCursor?) async throws -> Page<WebhookSubscription> {
         let after = (cursor?.keys.first.flatMap(JSONCoding.date(from:)) ?? .distantPast, cursor?.keys.last ?? "")

@@ -14,6 +14,8 @@ struct ChildProcess: Sendable {
         // No operations endpoint unless the test asks for one: processes started side by side
         // would all take the default port (and one of scripts/run's might hold it).
         environment["SOPZ_METRICS_ADDRESS"] = "127.0.0.1:0"
+        // The notifier signs webhooks with it (outside dev mode it is required), as TestSystem's.
+        environment["SOPZ_WEBHOOK_KEY"] = String(repeating: "5b", count: 32)
         return try run(
             URL(fileURLWithPath: folder).appendingPathComponent(executable), arguments: [],
             environment: environment.merging(extra) { $1 })

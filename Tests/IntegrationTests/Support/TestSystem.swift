@@ -42,6 +42,12 @@ struct TestSystem: Sendable {
     let dependencies: IngressDependencies
 
     /// Starts everything, runs `body`, shuts everything down gracefully.
+    /// The ingress's webhook key; receivers on this host are allowed (the tests' are).
+    static let webhooks = try! WebhookSettings(
+        environment: [
+            "SOPZ_WEBHOOK_KEY": String(repeating: "5b", count: 32), "SOPZ_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8,::1",
+        ], devMode: false)
+
     static func run(
         dispatcher: Bool = true, notifier: Bool = false, projector: Bool = true,
         ingress extraSettings: [String: String] = [:],
@@ -56,6 +62,7 @@ struct TestSystem: Sendable {
                 "SOPZ_OIDC_ISSUER": issuerURL, "SOPZ_OIDC_AUDIENCE": audience,
                 "SOPZ_COMMAND_ID_SECRET": String(repeating: "2a", count: 32),
                 "SOPZ_WEBHOOK_KEY": String(repeating: "5b", count: 32),
+                "SOPZ_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8,::1",
                 // Tests send many commands as one user; the rate limit has its own test.
                 "SOPZ_COMMAND_RATE_PER_MINUTE": "0",
             ].merging(extraSettings) { $1 }, shared: settings)
@@ -75,7 +82,7 @@ struct TestSystem: Sendable {
             services.append(try buildDispatcher(settings: settings, options: DispatcherOptions(), logger: logger))
         }
         if notifier {
-            services.append(try buildNotifier(settings: settings, logger: logger))
+            services.append(try buildNotifier(settings: settings, webhooks: Self.webhooks, logger: logger))
         }
         if projector {
             services.append(try buildProjector(settings: settings, logger: logger))

@@ -19,13 +19,16 @@ public enum TicketDecision: Hashable, Sendable {
         public var administrators: [AssignmentPool.Member]
         /// Webhook subscriptions the command registered or changed, in their new state.
         public var webhooks: [WebhookSubscription]
+        /// Webhook deliveries to start again.
+        public var replays: [WebhookReplay]
         /// Messages to other systems, sent once the batch committed.
         public var effects: [Effect]
 
         public init(
             events: [TicketEvent], tickets: [Ticket], administrators: [AssignmentPool.Member] = [],
-            webhooks: [WebhookSubscription] = [], effects: [Effect] = []
+            webhooks: [WebhookSubscription] = [], replays: [WebhookReplay] = [], effects: [Effect] = []
         ) {
+            self.replays = replays
             self.events = events
             self.tickets = tickets
             self.administrators = administrators

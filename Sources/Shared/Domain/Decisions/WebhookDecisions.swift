@@ -1,14 +1,19 @@
 import Foundation
 
-/// Commands on webhook subscriptions, all a manager's: register, rotate the secret, disable,
-/// enable, delete. A subscription that is deleted (or was never registered) takes nothing.
+/// Commands on webhook subscriptions: a manager's — register, rotate the secret, disable, enable,
+/// delete, replay a delivery — and the notifier's `receiverGone`. A subscription that is deleted
+/// (or was never registered) takes nothing.
 enum WebhookDecisions {
+    static let goneReason = "the receiver answered 410 Gone"
+
     static func decide(
         _ command: WebhookCommand, envelope: CommandEnvelope, in context: DecisionContext
     )
         -> TicketDecision
     {
-        guard envelope.issuer.has(.manager) else {
+        // `receiverGone` is the notifier's (no route sends it), and it can only stop deliveries.
+        if case .receiverGone = command {
+        } else if !envelope.issuer.has(.manager) {
             return .reject(.init(.forbidden, "only managers manage webhooks"))
         }
         let violations = envelope.command.violations()
@@ -43,6 +48,15 @@ enum WebhookDecisions {
             webhook.disabledReason = nil
         case .delete:
             webhook.status = .deleted
+        case .replay(_, let delivery):
+            guard webhook.status == .active else {
+                return .reject(.init(.conflict, "the webhook is disabled: enable it, then replay"))
+            }
+            return .accept(.init(events: [], tickets: [], replays: [.init(webhookID: id, deliveryID: delivery)]))
+        case .receiverGone:
+            guard webhook.status == .active else { return .accept(.init(events: [], tickets: [])) }
+            webhook.status = .disabled
+            webhook.disabledReason = Self.goneReason
         }
         webhook.version += 1
         webhook.updatedAt = now

@@ -73,3 +73,14 @@ public struct WebhookSubscription: Hashable, Sendable, Codable {
     /// Whether a delivery of event `name` is due to it.
     public func wants(_ name: String) -> Bool { status == .active && events.contains(name) }
 }
+
+/// A delivery in the log to start again: pending at once, its attempts counted from one.
+public struct WebhookReplay: Hashable, Sendable {
+    public let webhookID: WebhookID
+    public let deliveryID: Int64
+
+    public init(webhookID: WebhookID, deliveryID: Int64) {
+        self.webhookID = webhookID
+        self.deliveryID = deliveryID
+    }
+}
