@@ -38,7 +38,12 @@ struct CommandProcessor: Sendable {
     func process(_ delivery: Delivery) async -> Settlement {
         let envelope: CommandEnvelope
         do {
-            envelope = try JSONCoding.decoder().decode(CommandEnvelope.self, from: Data(delivery.body))
+            envelope =
+                delivery.exchange == Topology.integrationExchange
+                // Another system's reply to a saga: the command is made here, from what it says.
+                ? try JSONCoding.decoder().decode(SagaReplyMessage.self, from: Data(delivery.body))
+                    .envelope(receivedAt: Date())
+                : try JSONCoding.decoder().decode(CommandEnvelope.self, from: Data(delivery.body))
         } catch {
             metrics.settled(.deadLettered, type: nil)
             return .deadLetter(reason: "undecodable command: \(Self.describe(error))")

@@ -53,6 +53,9 @@ struct DispatcherOptions: Sendable {
     /// `SOPZ_ASSIGNMENT_CAPACITY`: tickets in hand the system gives one administrator at most
     /// (default 20); beyond it new tickets wait in the backlog.
     var assignmentCapacity = AssignmentPool.defaultCapacity
+    /// `SOPZ_SAGA_STEP_TIMEOUT_SECONDS`: how long a saga waits for another system's reply to one
+    /// request before the step counts as failed (default 60; a saga keeps the timeouts it started with).
+    var sagaStepTimeout: Int?
 
     init() {}
 
@@ -64,7 +67,13 @@ struct DispatcherOptions: Sendable {
         batchLanes = try environment.integer("SOPZ_DISPATCHER_BATCH_LANES", default: batchLanes, in: 1...100)
         assignmentCapacity = try environment.integer(
             "SOPZ_ASSIGNMENT_CAPACITY", default: assignmentCapacity, in: 1...100_000)
+        if environment["SOPZ_SAGA_STEP_TIMEOUT_SECONDS"] != nil {
+            sagaStepTimeout = try environment.integer("SOPZ_SAGA_STEP_TIMEOUT_SECONDS", default: 60, in: 1...86_400)
+        }
     }
+
+    /// The sagas resolutions start, with the step timeout this dispatcher was given.
+    var sagas: SagaCatalogue { sagaStepTimeout.map { SagaCatalogue(stepTimeout: TimeInterval($0)) } ?? .standard }
 }
 
 /// Composes the dispatcher: database pool, migrations, publisher (dead letters), consumer, the
@@ -84,7 +93,7 @@ func buildDispatcher(
     let notifications = CommitNotifications(client: client, logger: logger)
     // The point where a command becomes a decision: the ticket rules, applied to PostgreSQL.
     let applier = CommandApplier(
-        store: PostgresCommandStore(client: client, logger: logger), rules: TicketRules.decide,
+        store: PostgresCommandStore(client: client, logger: logger), rules: TicketRules.decide(sagas: options.sagas),
         capacity: options.assignmentCapacity)
     let batcher = CommandBatcher(
         applier: applier, maxBatch: options.maxBatch, lanes: options.batchLanes, batchApplied: metrics.batchApplied)

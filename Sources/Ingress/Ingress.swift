@@ -40,6 +40,8 @@ struct IngressDependencies: Sendable {
     let readModel: any ReadModelReading
     /// The webhook subscriptions, in the write model.
     let webhooks: any WebhookReading
+    /// The sagas tickets run, in the write model.
+    let sagas: any SagaReading
     let webhookSecrets: WebhookSecrets
     let webhookTargets: WebhookTargetPolicy
     let progress: ProjectionProgress
@@ -90,6 +92,7 @@ func buildRouter(_ dependencies: IngressDependencies) -> Router<SopzRequestConte
         gateway: gateway, outcomes: outcomes, webhooks: dependencies.webhooks, secrets: dependencies.webhookSecrets,
         targets: dependencies.webhookTargets
     ).register(on: api)
+    SagaRoutes(sagas: dependencies.sagas).register(on: api)
     routes.record(RouteMethods(router.routes.map { ($0.method, $0.path.description) }))
     return router
 }
@@ -149,6 +152,7 @@ struct IngressCore {
         let dependencies = IngressDependencies(
             commands: commands, outcomes: store, tickets: store,
             readModel: readModel, webhooks: WebhookStore(client: database, logger: logger),
+            sagas: SagaStore(client: database, logger: logger),
             webhookSecrets: WebhookSecrets(key: settings.webhooks.key), webhookTargets: settings.webhooks.targets,
             progress: progress, live: live,
             readiness: [

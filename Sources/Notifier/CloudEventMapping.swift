@@ -5,7 +5,8 @@ import SopzPostgres
 
 /// Turns an outbox row into a CloudEvents 1.0 message in the AMQP binary binding
 /// (docs/messaging.md): attributes as `cloudEvents:`-prefixed application properties, the event
-/// data as the body with `content-type: application/json`.
+/// data as the body with `content-type: application/json`. A saga's request goes the same way to
+/// `sopz.integration`.
 enum CloudEventMapping {
     static let source = EventCatalogue.source
 
@@ -22,7 +23,7 @@ enum CloudEventMapping {
         // An extension attribute: consumers order one ticket's events by it (1, 2, 3, … without a gap).
         if let version = row.ticketVersion { headers["cloudEvents:ticketversion"] = String(version) }
         return OutgoingMessage(
-            exchange: Topology.eventsExchange, routingKey: row.routingKey, body: Array(row.data.utf8), messageID: id,
+            exchange: row.exchange, routingKey: row.routingKey, body: Array(row.data.utf8), messageID: id,
             type: row.type, contentType: "application/json", timestamp: row.occurredAt,
             headers: headers,
             mandatory: false)

@@ -27,7 +27,7 @@ struct Notifier {
     }
 }
 
-/// Composes the notifier: pool, migrations, publisher, LISTEN, the relay, the webhook deliveries
+/// Composes the notifier: pool, migrations, publisher, LISTEN, the relay, the sagas' clock, the webhook deliveries
 /// (with `webhooks`) and, when `operations` says where, its operations endpoint (`/metrics`), in
 /// start order.
 func buildNotifier(
@@ -47,7 +47,10 @@ func buildNotifier(
         try OperationsEndpoint.service(
             registry: metrics.registry, settings: $0, ready: [migrations.ready], logger: logger)
     }
-    var services: [any Service] = [client, migrations, publisher, listener, relay]
+    let clock = SagaClock(
+        sagas: SagaStore(client: client, logger: logger), commands: { try await publisher.publish(try .command($0)) },
+        schemaReady: migrations.ready, logger: logger)
+    var services: [any Service] = [client, migrations, publisher, listener, relay, clock]
     if let webhooks {
         let deliveries = WebhookDeliveryStore(client: client, logger: logger)
         services.append(WebhookLogRetention(deliveries: deliveries, schemaReady: migrations.ready, logger: logger))

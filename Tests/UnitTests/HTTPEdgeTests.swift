@@ -216,7 +216,8 @@ import Testing
         let core = ingress.dependencies
         let down = IngressDependencies(
             commands: core.commands, outcomes: core.outcomes, tickets: core.tickets, readModel: core.readModel,
-            webhooks: core.webhooks, webhookSecrets: core.webhookSecrets, webhookTargets: core.webhookTargets,
+            webhooks: core.webhooks, sagas: core.sagas, webhookSecrets: core.webhookSecrets,
+            webhookTargets: core.webhookTargets,
             progress: core.progress, live: core.live,
             readiness: [FixedReadiness("broker", ready: false), FixedReadiness("database")], signIn: core.signIn,
             waiter: core.waiter, mint: core.mint, verifier: core.verifier, metrics: core.metrics,

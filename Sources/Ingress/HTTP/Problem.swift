@@ -139,7 +139,7 @@ struct Problem: HTTPResponseError, Encodable {
             case .forbidden: .forbidden
             case .notFound: .notFound
             case .conflict, .invalidTransition, .ticketFinal, .ticketArchived, .administratorAtCapacity,
-                .administratorUnavailable:
+                .administratorUnavailable, .refundInProgress:
                 .conflict
             case .ticketChanged: .preconditionFailed
             }

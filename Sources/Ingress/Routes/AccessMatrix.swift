@@ -93,6 +93,7 @@ enum AccessMatrix {
     static let deleteWebhook = Endpoint(.delete, "webhooks/:id", roles: [.manager], resource: .webhook)
     static let listWebhookDeliveries = Endpoint(
         .get, "webhooks/:id/deliveries", roles: [.manager], resource: .webhook)
+    static let listSagas = Endpoint(.get, "sagas", roles: [.manager])
     static let replayWebhookDelivery = Endpoint(
         .post, "webhooks/:id/deliveries/:deliveryId/replay", roles: [.manager], resource: .webhook)
 
@@ -101,7 +102,7 @@ enum AccessMatrix {
         changeStatus, confirmTicket,
         reopenTicket, assignTicket, postMessage, setAvailability, live, statistics, exportTickets, registerWebhook,
         listWebhooks, showWebhook, rotateWebhookSecret, disableWebhook, enableWebhook, listWebhookDeliveries,
-        replayWebhookDelivery, deleteWebhook,
+        replayWebhookDelivery, deleteWebhook, listSagas,
     ]
 }
 

@@ -321,7 +321,8 @@ final class AMQPConnection {
             body: bytes(envelope.message.body), routingKey: text(envelope.routing_key),
             messageID: string(properties.message_id, flag: AMQP_BASIC_MESSAGE_ID_FLAG, in: properties._flags),
             type: string(properties.type, flag: AMQP_BASIC_TYPE_FLAG, in: properties._flags), headers: headers,
-            redelivered: envelope.redelivered != 0, deliveryTag: envelope.delivery_tag, generation: generation)
+            redelivered: envelope.redelivered != 0, deliveryTag: envelope.delivery_tag, generation: generation,
+            exchange: text(envelope.exchange))
     }
 
     /// The UTF-8 text in `buffer` up to its first NUL.

@@ -44,6 +44,8 @@ public struct Delivery: Sendable, Equatable {
     /// Which connection the delivery came on: tags die with their channel, so a settlement for
     /// an older generation is dropped (the broker redelivers the message anyway).
     let generation: Int
+    /// The exchange it was published to (`sopz.integration` for another system's saga reply).
+    public var exchange = ""
 
     /// How many times the broker delivered this message before (quorum queues count it).
     public var previousDeliveries: Int { headers["x-delivery-count"].flatMap(Int.init) ?? 0 }

@@ -11,5 +11,7 @@ extension Topology {
         try connection.declareQuorumQueue(
             dispatcherQueue, deadLetterExchange: deadExchange, deliveryLimit: deliveryLimit)
         try connection.bind(queue: dispatcherQueue, exchange: commandsExchange, routingKey: "#")
+        // Other systems' replies to sagas come back as commands.
+        try connection.bind(queue: dispatcherQueue, exchange: integrationExchange, routingKey: sagaReplyKey)
     }
 }

@@ -22,6 +22,8 @@ extension TicketCommand {
         case .webhook(.delete): "webhook.delete"
         case .webhook(.replay): "webhook.replay"
         case .webhook(.receiverGone): "webhook.receiver_gone"
+        case .saga(.reply): "saga.reply"
+        case .saga(.tick): "saga.tick"
         }
     }
 
@@ -30,7 +32,7 @@ extension TicketCommand {
         "ticket.create", "ticket.cancel", "ticket.change_status", "ticket.confirm", "ticket.reopen", "ticket.assign",
         "ticket.post_message", "administrator.set_availability", "administrator.register", "webhook.register",
         "webhook.rotate_secret", "webhook.disable", "webhook.enable", "webhook.delete", "webhook.replay",
-        "webhook.receiver_gone",
+        "webhook.receiver_gone", "saga.reply", "saga.tick",
     ]
 
     /// The payload, for encoding (`registerAdministrator` has none).
@@ -51,6 +53,8 @@ extension TicketCommand {
         case .webhook(.enable(let id)), .webhook(.delete(let id)), .webhook(.receiverGone(let id)):
             OnWebhook(webhookId: id, body: Nothing())
         case .webhook(.replay(let id, let delivery)): OnWebhook(webhookId: id, deliveryId: delivery, body: Nothing())
+        case .saga(.reply(let reply)): reply
+        case .saga(.tick(let id)): SagaTick(sagaId: id)
         }
     }
 
@@ -82,6 +86,8 @@ extension TicketCommand {
                     forKey: .payload, in: container, debugDescription: "a replay names its delivery")
             }
             return .webhook(.replay(try webhookID(), delivery: delivery))
+        case "saga.reply": return .saga(.reply(try payload(SagaReply.self)))
+        case "saga.tick": return .saga(.tick(sagaID: try payload(SagaTick.self).sagaId))
         default: return nil
         }
     }

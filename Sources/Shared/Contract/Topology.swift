@@ -12,6 +12,9 @@ public enum Topology {
     public static let eventsExchange = "sopz.events"
     /// Saga traffic with external systems (topic).
     public static let integrationExchange = "sopz.integration"
+    /// The routing key other systems reply to a saga's requests with, on `sopz.integration`; the
+    /// dispatchers' queue is bound to it, so replies come back as commands.
+    public static let sagaReplyKey = "saga.reply"
     /// Header carrying why a message was dead-lettered.
     public static let deadReasonHeader = "x-sopz-dead-reason"
     /// A message delivered this many times is dead-lettered by the broker itself, so even a

@@ -50,6 +50,24 @@ public enum TicketCommand: Hashable, Sendable {
     case registerAdministrator
     /// A manager changes who hears of events by webhook.
     case webhook(WebhookCommand)
+    /// A saga's traffic coming back: another system's reply, or the clock.
+    case saga(SagaCommand)
+}
+
+/// What moves a running saga on (both carry the saga's ticket as `ticketId`).
+public enum SagaCommand: Hashable, Sendable {
+    /// Another system answered one of the saga's requests (published on `sopz.integration`,
+    /// routing key `saga.reply`). No HTTP route sends it.
+    case reply(SagaReply)
+    /// The notifier's clock: the saga's deadline passed with no reply.
+    case tick(sagaID: UUID)
+
+    public var sagaID: UUID {
+        switch self {
+        case .reply(let reply): reply.sagaID
+        case .tick(let id): id
+        }
+    }
 }
 
 /// What a manager does to webhook subscriptions.

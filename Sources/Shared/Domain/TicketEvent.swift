@@ -85,6 +85,28 @@ public struct StatusTransition: Hashable, Sendable, Codable {
     public let from: TicketStatus
     public let to: TicketStatus
     public let comment: String?
+    /// On a refund ticket's resolution: what was refunded, and billing's and the ledger's references.
+    public var refund: RefundResolution? = nil
+}
+
+/// A refund carried out (the refund saga succeeded): what the client asked for, with the
+/// references billing and the ledger gave.
+public struct RefundResolution: Hashable, Sendable, Codable {
+    public let orderId: String
+    public let amount: Decimal
+    public let currency: String
+    /// Billing's reference for the refund.
+    public let reference: String?
+    /// The ledger's reference for its record of it.
+    public let ledgerReference: String?
+
+    init(_ refund: RefundRequest, references: [String: String]) {
+        orderId = refund.orderId
+        amount = refund.amount
+        currency = refund.currency
+        reference = references["billing.refund"]
+        ledgerReference = references["ledger.record"]
+    }
 }
 
 /// `ticket.message_posted`: a chat message, stored as sent (never interpreted as markup).

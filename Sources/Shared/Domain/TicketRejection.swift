@@ -18,6 +18,8 @@ public struct TicketRejection: Hashable, Sendable, Codable, Error {
         case administratorAtCapacity = "administrator-at-capacity"
         /// An assignment to an administrator who takes no new tickets.
         case administratorUnavailable = "administrator-unavailable"
+        /// A move of a refund ticket while its refund saga runs.
+        case refundInProgress = "refund-in-progress"
     }
 
     public let code: Code

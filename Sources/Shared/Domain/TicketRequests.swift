@@ -174,6 +174,8 @@ extension TicketCommand {
         case .webhook(.rotateSecret(_, let payload)): payload.violations()
         case .webhook(.disable(_, let payload)): payload.violations()
         case .webhook(.enable), .webhook(.delete), .webhook(.replay), .webhook(.receiverGone): []
+        case .saga(.reply(let reply)): reply.violations()
+        case .saga(.tick): []
         }
     }
 }

@@ -64,3 +64,10 @@ extension WebhookReading {
         }
     }
 }
+
+/// The sagas tickets run, as managers see them (operational state: read from the write model).
+public protocol SagaReading: Sendable {
+    /// One page of the sagas in `statuses` (every one when empty), the latest changed first,
+    /// after `cursor` (`[updatedAt, id]`).
+    func sagas(statuses: [String], limit: Int, after cursor: ListCursor?) async throws -> Page<SagaSummary>
+}

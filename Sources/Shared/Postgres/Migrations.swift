@@ -219,6 +219,25 @@ public enum Migrations {
                 """,
                 "CREATE INDEX webhook_attempts_of ON webhook_attempts (delivery_id, id)",
             ]),
+        Migration(
+            version: 11, name: "sagas, and outbox rows bound for other exchanges than sopz.events",
+            statements: [
+                """
+                CREATE TABLE sagas (
+                    id uuid PRIMARY KEY,
+                    ticket_id uuid NOT NULL,
+                    status text NOT NULL,
+                    deadline timestamptz,
+                    started_at timestamptz NOT NULL,
+                    updated_at timestamptz NOT NULL,
+                    document jsonb NOT NULL
+                )
+                """,
+                "CREATE INDEX sagas_of_ticket ON sagas (ticket_id, started_at DESC)",
+                "CREATE INDEX sagas_due ON sagas (deadline) WHERE status IN ('running', 'compensating')",
+                "CREATE INDEX sagas_listed ON sagas (updated_at DESC, id DESC)",
+                "ALTER TABLE outbox ADD COLUMN exchange text NOT NULL DEFAULT 'sopz.events'",
+            ]),
     ]
 
     /// One database's versioned schema and the table that records which versions it has.

@@ -2,9 +2,11 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// An event waiting to be published to `sopz.events`.
+/// An event waiting to be published to `sopz.events` (or a saga's request to `sopz.integration`).
 public struct OutboxRow: Sendable, Equatable {
     public let id: Int64
+    /// Where it goes: `sopz.events`, or `sopz.integration` for a saga's request.
+    public var exchange = "sopz.events"
     public let eventID: UUID
     public let routingKey: String
     public let type: String
@@ -60,11 +62,11 @@ public struct OutboxStore: Sendable {
                 WITH taken AS (
                     DELETE FROM outbox WHERE id IN (
                         SELECT id FROM outbox ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
-                    RETURNING id, event_id, routing_key, type, subject, data, occurred_at, ticket_version
+                    RETURNING id, event_id, routing_key, type, subject, data, occurred_at, ticket_version, exchange
                 ), wanted AS (
                     SELECT t.event_id, s.id AS webhook_id FROM taken AS t
                     JOIN webhook_subscriptions AS s
-                        ON s.status = 'active' AND s.document -> 'events' ? substr(t.routing_key, 8)
+                        ON t.exchange = 'sopz.events' AND s.status = 'active' AND s.document -> 'events' ? substr(t.routing_key, 8)
                 ), messages AS (
                     INSERT INTO webhook_messages (event_id, type, subject, data, occurred_at, ticket_version)
                     SELECT event_id, type, subject, data, occurred_at, ticket_version FROM taken
@@ -75,14 +77,15 @@ public struct OutboxStore: Sendable {
                     SELECT webhook_id, event_id, 'pending', now() FROM wanted
                     ON CONFLICT (webhook_id, event_id) DO NOTHING
                 )
-                SELECT id, event_id, routing_key, type, subject, data::text, occurred_at, ticket_version FROM taken
+                SELECT id, event_id, routing_key, type, subject, data::text, occurred_at, ticket_version, exchange FROM taken
                 """, logger: logger
-            ).decode((Int64, UUID, String, String, String, String, Date, Int?).self)
-            for try await (id, eventID, routingKey, type, subject, data, occurredAt, version) in sequence {
-                rows.append(
-                    OutboxRow(
-                        id: id, eventID: eventID, routingKey: routingKey, type: type, subject: subject, data: data,
-                        occurredAt: occurredAt, ticketVersion: version))
+            ).decode((Int64, UUID, String, String, String, String, Date, Int?, String).self)
+            for try await (id, eventID, routingKey, type, subject, data, occurredAt, version, exchange) in sequence {
+                var row = OutboxRow(
+                    id: id, eventID: eventID, routingKey: routingKey, type: type, subject: subject, data: data,
+                    occurredAt: occurredAt, ticketVersion: version)
+                row.exchange = exchange
+                rows.append(row)
             }
             guard !rows.isEmpty else { return 0 }
             rows.sort { $0.id < $1.id }  // RETURNING promises no order

@@ -47,6 +47,7 @@ public struct PostgresCommandStore: CommandStore {
             if !planned.webhookReplays.isEmpty {
                 try await connection.perform(WebhookRows.replay(planned.webhookReplays), logger: logger)
             }
+            if !planned.sagas.isEmpty { try await write(planned.sagas, requests: planned.effects, on: connection) }
             return planned
         }
     }
@@ -98,9 +99,38 @@ public struct PostgresCommandStore: CommandStore {
                 webhooks[webhook.id] = webhook
             }
         }
+        // Refund tickets the commands address bring their sagas (a statement only such batches run).
+        var sagas: [TicketID: TicketSaga] = [:]
+        let refunds = Set(commands.compactMap(\.ticketID)).filter { current[$0]?.refund != nil }
+        if !refunds.isEmpty {
+            for try await document in try await connection.query(SagaRows.latest(of: Array(refunds)), logger: logger)
+                .decode(String.self)
+            {
+                let saga = try SagaRows.saga(from: document)
+                sagas[saga.ticketID] = saga
+            }
+        }
         return LockedState(
             recorded: recorded, tickets: current, administrators: administrators, backlog: backlog.map(\.ticket.id),
-            archived: archived, webhooks: webhooks)
+            archived: archived, webhooks: webhooks, sagas: sagas)
+    }
+
+    /// Writes the sagas a batch started or moved on, and puts their requests in the outbox (bound
+    /// for `sopz.integration`): statements of their own, run only by batches on refund tickets.
+    private func write(
+        _ sagas: [TicketSaga], requests effects: [TicketDecision.Effect], on connection: PostgresConnection
+    ) async throws {
+        let written = try await connection.query(try SagaRows.upsert(sagas), logger: logger).all().count
+        let requests = effects.map { effect in
+            switch effect {
+            case .integration(let request): request
+            }
+        }
+        let sent =
+            requests.isEmpty ? 0 : try await connection.query(try SagaRows.outbox(requests), logger: logger).all().count
+        guard written == sagas.count, sent == requests.count else {
+            throw WriteCountMismatch(expected: [sagas.count, requests.count], written: [written, sent])
+        }
     }
 
     /// Writes the webhook subscriptions a batch changed: a statement of its own, so batches of

@@ -24,6 +24,8 @@ public struct BatchPlan: Sendable {
     public var webhooks: [WebhookSubscription] {
         changedWebhooks.values.sorted { $0.id.description < $1.id.description }
     }
+    /// Every saga the batch started or moved on, in its final state.
+    public var sagas: [TicketSaga] { changedSagas.values.sorted { $0.id.uuidString < $1.id.uuidString } }
     /// Messages to other systems, in the order they were asked for.
     public private(set) var effects: [TicketDecision.Effect] = []
     public private(set) var rejections: [(CommandID, TicketRejection)] = []
@@ -34,6 +36,7 @@ public struct BatchPlan: Sendable {
     private var changedWebhooks: [WebhookID: WebhookSubscription] = [:]
     /// Webhook deliveries to start again, in the order asked for.
     public private(set) var webhookReplays: [WebhookReplay] = []
+    private var changedSagas: [UUID: TicketSaga] = [:]
     private var changedOrder: [TicketID] = []
 
     /// Decides `envelopes` in order with `rules`, starting from what the store `locked`, at `now`;
@@ -45,7 +48,7 @@ public struct BatchPlan: Sendable {
         let pool = AssignmentPool(capacity: capacity, members: locked.administrators)
         var context = DecisionContext(
             now: now, tickets: locked.tickets, pool: pool, backlog: locked.backlog, archived: locked.archived,
-            webhooks: locked.webhooks)
+            webhooks: locked.webhooks, sagas: locked.sagas)
         var judged = Set<CommandID>()
         for envelope in envelopes {
             // A command recorded before, or already judged in this batch, changes nothing.
@@ -61,6 +64,7 @@ public struct BatchPlan: Sendable {
                 }
                 for webhook in accepted.webhooks { changedWebhooks[webhook.id] = webhook }
                 webhookReplays += accepted.replays
+                for saga in accepted.sagas { changedSagas[saga.id] = saga }
                 events += accepted.events
                 effects += accepted.effects
                 outcomes.append(.applied(context.ticket(envelope.ticketID)))
@@ -77,9 +81,9 @@ public struct BatchPlan: Sendable {
 
     /// True when the batch changes nothing beyond recording command ids.
     public var writesNothing: Bool {
-        changed.isEmpty && administrators.isEmpty && changedWebhooks.isEmpty && webhookReplays.isEmpty && events.isEmpty
-            && rejections.isEmpty
-            && withdrawn.isEmpty
+        changed.isEmpty && administrators.isEmpty && changedWebhooks.isEmpty && webhookReplays.isEmpty
+            && changedSagas.isEmpty && events.isEmpty
+            && rejections.isEmpty && effects.isEmpty && withdrawn.isEmpty
     }
 }
 
@@ -99,11 +103,15 @@ public struct LockedState: Sendable {
     public let archived: Set<TicketID>
     /// The webhook subscriptions the batch addresses, as stored (locked), by id.
     public let webhooks: [WebhookID: WebhookSubscription]
+    /// The latest saga of each refund ticket the batch addresses.
+    public let sagas: [TicketID: TicketSaga]
 
     public init(
         recorded: Set<CommandID>, tickets: [TicketID: Ticket], administrators: [AssignmentPool.Member] = [],
-        backlog: [TicketID] = [], archived: Set<TicketID> = [], webhooks: [WebhookID: WebhookSubscription] = [:]
+        backlog: [TicketID] = [], archived: Set<TicketID> = [], webhooks: [WebhookID: WebhookSubscription] = [:],
+        sagas: [TicketID: TicketSaga] = [:]
     ) {
+        self.sagas = sagas
         self.recorded = recorded
         self.tickets = tickets
         self.administrators = administrators
@@ -140,7 +148,8 @@ public enum BacklogBound {
         envelopes.reduce(0) { total, envelope in
             switch envelope.command {
             case .create, .setAvailability, .registerAdministrator, .webhook: total
-            case .cancel, .changeStatus, .confirm, .reopen, .assign, .postMessage: total + 1
+            // A saga's end resolves its ticket (or brings it back): one place at most.
+            case .cancel, .changeStatus, .confirm, .reopen, .assign, .postMessage, .saga: total + 1
             }
         }
     }
@@ -153,7 +162,7 @@ public enum BacklogBound {
             switch envelope.command {
             case .setAvailability, .registerAdministrator:
                 seen.insert(envelope.issuer.id).inserted ? envelope.issuer.id : nil
-            case .create, .cancel, .changeStatus, .confirm, .reopen, .assign, .postMessage, .webhook: nil
+            case .create, .cancel, .changeStatus, .confirm, .reopen, .assign, .postMessage, .webhook, .saga: nil
             }
         }
     }

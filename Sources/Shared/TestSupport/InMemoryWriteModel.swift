@@ -9,7 +9,9 @@ import Synchronization
 /// apply and read commands without PostgreSQL. A batch is applied under one lock, as a transaction would be; a
 /// finished batch is announced on `notifications` the way the dispatcher's `NOTIFY` announces it
 /// (comma-separated command ids).
-public final class InMemoryWriteModel: CommandStore, CommandOutcomeReading, TicketReading, WebhookReading {
+public final class InMemoryWriteModel: CommandStore, CommandOutcomeReading, TicketReading, WebhookReading,
+    SagaReading
+{
     private struct State {
         var commands: [CommandID: CommandRecord] = [:]
         var tickets: [TicketID: Ticket] = [:]
@@ -122,6 +124,11 @@ public final class InMemoryWriteModel: CommandStore, CommandOutcomeReading, Tick
     public func ticket(_ id: TicketID) async throws -> Ticket? { state.withLock { $0.tickets[id] } }
 
     public func webhook(_ id: WebhookID) async throws -> WebhookSubscription? { state.withLock { $0.webhooks[id] } }
+
+    /// Sagas are kept by the PostgreSQL store alone: in memory there are none.
+    public func sagas(statuses: [String], limit: Int, after cursor: ListCursor?) async throws -> Page<SagaSummary> {
+        Page(items: [], nextCursor: nil)
+    }
 
     /// Deliveries are the notifier's: in memory there are none.
     public func deliveries(

@@ -49,8 +49,8 @@ struct TestSystem: Sendable {
         ], devMode: false)
 
     static func run(
-        dispatcher: Bool = true, notifier: Bool = false, projector: Bool = true,
-        ingress extraSettings: [String: String] = [:],
+        dispatcher: Bool = true, dispatcherOptions: DispatcherOptions = DispatcherOptions(), notifier: Bool = false,
+        projector: Bool = true, ingress extraSettings: [String: String] = [:],
         _ body: @escaping @Sendable (TestSystem) async throws -> Void
     ) async throws {
         let settings = try TestEnvironment.settings()
@@ -79,7 +79,7 @@ struct TestSystem: Sendable {
             onServerRunning: { _ in issuerReady.open() }, logger: logger)
         var services = core.services + [issuerApp]
         if dispatcher {
-            services.append(try buildDispatcher(settings: settings, options: DispatcherOptions(), logger: logger))
+            services.append(try buildDispatcher(settings: settings, options: dispatcherOptions, logger: logger))
         }
         if notifier {
             services.append(try buildNotifier(settings: settings, webhooks: Self.webhooks, logger: logger))

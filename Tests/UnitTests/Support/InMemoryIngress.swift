@@ -43,7 +43,7 @@ struct InMemoryIngress: Sendable {
         let mint = CommandIDMint(secret: settings.commandIDSecret)
         let progress = ProjectionProgress(notifications: AsyncStream { $0.finish() })
         let dependencies = IngressDependencies(
-            commands: publisher, outcomes: model, tickets: model, readModel: model, webhooks: model,
+            commands: publisher, outcomes: model, tickets: model, readModel: model, webhooks: model, sagas: model,
             webhookSecrets: WebhookSecrets(key: settings.webhooks.key), webhookTargets: settings.webhooks.targets,
             progress: progress, live: LiveFeed(readModel: model, progress: progress, logger: logger),
             readiness: [

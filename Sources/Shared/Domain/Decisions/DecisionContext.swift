@@ -17,11 +17,17 @@ public struct DecisionContext: Sendable {
     public let archived: Set<TicketID>
     /// The webhook subscriptions the batch addresses, locked; a missing id has none.
     public private(set) var webhooks: [WebhookID: WebhookSubscription]
+    /// The latest saga of each refund ticket the batch addresses (locked with the ticket).
+    public private(set) var sagas: [TicketID: TicketSaga]
+    /// The sagas a resolution may start (their step timeouts are the operator's).
+    public var sagaCatalogue = SagaCatalogue.standard
 
     public init(
         now: Date, tickets: [TicketID: Ticket], pool: AssignmentPool = AssignmentPool(capacity: 0, members: []),
-        backlog: [TicketID] = [], archived: Set<TicketID> = [], webhooks: [WebhookID: WebhookSubscription] = [:]
+        backlog: [TicketID] = [], archived: Set<TicketID> = [], webhooks: [WebhookID: WebhookSubscription] = [:],
+        sagas: [TicketID: TicketSaga] = [:]
     ) {
+        self.sagas = sagas
         self.now = now
         self.tickets = tickets
         self.pool = pool
@@ -37,6 +43,7 @@ public struct DecisionContext: Sendable {
     public mutating func apply(_ accepted: TicketDecision.Accepted) {
         for member in accepted.administrators { pool.upsert(member) }
         for webhook in accepted.webhooks { webhooks[webhook.id] = webhook }
+        for saga in accepted.sagas { sagas[saga.ticketID] = saga }
         for ticket in accepted.tickets {
             let before = tickets[ticket.id]
             pool.account(before: before, after: ticket, at: now)

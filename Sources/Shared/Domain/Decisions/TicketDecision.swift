@@ -21,14 +21,18 @@ public enum TicketDecision: Hashable, Sendable {
         public var webhooks: [WebhookSubscription]
         /// Webhook deliveries to start again.
         public var replays: [WebhookReplay]
+        /// Sagas the command started or moved on, in their new state.
+        public var sagas: [TicketSaga]
         /// Messages to other systems, sent once the batch committed.
         public var effects: [Effect]
 
         public init(
             events: [TicketEvent], tickets: [Ticket], administrators: [AssignmentPool.Member] = [],
-            webhooks: [WebhookSubscription] = [], replays: [WebhookReplay] = [], effects: [Effect] = []
+            webhooks: [WebhookSubscription] = [], replays: [WebhookReplay] = [], sagas: [TicketSaga] = [],
+            effects: [Effect] = []
         ) {
             self.replays = replays
+            self.sagas = sagas
             self.events = events
             self.tickets = tickets
             self.administrators = administrators
@@ -37,7 +41,10 @@ public enum TicketDecision: Hashable, Sendable {
         }
     }
 
-    /// A message to another system that a decision asks for. None exists yet: the refund saga
-    /// brings the first (a request to billing on `sopz.integration`).
-    public enum Effect: Hashable, Sendable {}
+    /// A message to another system that a decision asks for, sent through the outbox once the
+    /// batch committed.
+    public enum Effect: Hashable, Sendable {
+        /// A saga's request (to billing, to the ledger) on `sopz.integration`.
+        case integration(IntegrationRequest)
+    }
 }

@@ -17,11 +17,21 @@ public enum TicketRules {
                 AdministratorDecisions.setAvailability(availability, envelope: envelope, in: context)
             case .registerAdministrator: AdministratorDecisions.register(envelope, in: context)
             case .webhook(let command): WebhookDecisions.decide(command, envelope: envelope, in: context)
+            case .saga(let command): RefundSaga.decide(command, envelope: envelope, in: context)
             case .cancel, .changeStatus, .confirm, .reopen, .assign, .postMessage:
                 WorkTicket.decide(envelope, in: context)
             }
         guard case .accept(let accepted) = decision else { return decision }
         return .accept(AssignmentByWorkload.fill(after: accepted, of: envelope, in: context))
+    }
+
+    /// The rules, with the sagas `sagas` declares (their timeouts an operator's choice).
+    public static func decide(sagas: SagaCatalogue) -> @Sendable (CommandEnvelope, DecisionContext) -> TicketDecision {
+        { envelope, context in
+            var context = context
+            context.sagaCatalogue = sagas
+            return decide(envelope, in: context)
+        }
     }
 
     /// The event an accepted command appends as its `index`-th, numbered `version` on its ticket:

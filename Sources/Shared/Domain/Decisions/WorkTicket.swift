@@ -29,11 +29,21 @@ enum WorkTicket {
         guard violations.isEmpty else {
             return .reject(.init(.invalidInput, "the request is not valid", violations: violations))
         }
+        if let saga = context.sagas[ticket.id], !saga.state.hasEnded, action.movesStatus {
+            return .reject(
+                .init(
+                    .refundInProgress,
+                    "the refund is in progress: the ticket is resolved, or back in progress, once billing and the ledger answered"
+                ))
+        }
         let target: TicketStatus
         switch Lifecycle.cell(ticket.status, action, by: issuer, owner: ticket.ownerID == issuer.id) {
         case .moves(let status): target = status
         case .stays: target = ticket.status
         case .refused(let refusal): return .reject(rejection(refusal, action: action, ticket: ticket))
+        }
+        if target == .resolved, case .changeStatus(let change) = envelope.command, let refund = ticket.refund {
+            return RefundSaga.start(change, on: ticket, refund: refund, envelope: envelope, in: context)
         }
         let changes: [TicketChange]
         switch changesOf(envelope, on: ticket, to: target, in: context) {
@@ -53,7 +63,7 @@ enum WorkTicket {
         case .reopen: .reopen
         case .assign(let change): change.administratorId == nil ? .unassign : .assign
         case .postMessage: .postMessage
-        case .create, .setAvailability, .registerAdministrator, .webhook: nil
+        case .create, .setAvailability, .registerAdministrator, .webhook, .saga: nil
         }
     }
 
@@ -89,7 +99,7 @@ enum WorkTicket {
             let moved: [TicketChange] =
                 target == from ? [] : [.statusChanged(.init(ticketId: ticket.id, from: from, to: target, comment: nil))]
             return .success([.messagePosted(posted)] + moved)
-        case .create, .setAvailability, .registerAdministrator, .webhook:
+        case .create, .setAvailability, .registerAdministrator, .webhook, .saga:
             return .failure(.init(.invalidInput, "not a command on a ticket"))
         }
     }
@@ -148,6 +158,14 @@ enum ManualAssignment {
 }
 
 extension Lifecycle.Action {
+    /// Whether the action moves the ticket along the lifecycle (what a running refund holds back).
+    var movesStatus: Bool {
+        switch self {
+        case .cancel, .setStatus, .confirm, .reopen: true
+        case .assign, .unassign, .postMessage: false
+        }
+    }
+
     /// The action in the refusals' sentences: "your role may not <verb>", "… cannot be <passive>".
     var phrase: (verb: String, passive: String) {
         switch self {

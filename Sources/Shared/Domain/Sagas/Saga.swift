@@ -3,11 +3,11 @@ import Foundation
 /// A saga declared as data: the steps another system must confirm, in order, before the help desk
 /// acts, and how to undo each. A second saga is a new declaration, not new plumbing: `SagaMachine`
 /// runs any of them.
-public struct SagaDefinition: Sendable, Hashable {
+public struct SagaDefinition: Sendable, Hashable, Codable {
     public let name: String
     public let steps: [Step]
 
-    public struct Step: Sendable, Hashable {
+    public struct Step: Sendable, Hashable, Codable {
         /// Names the step in replies and in the saga's state (`billing.refund`).
         public let name: String
         /// The routing key the request leaves with (on `sopz.integration`).
@@ -43,7 +43,7 @@ public struct SagaDefinition: Sendable, Hashable {
 
 /// Where one run of a saga stands. Plain data, stored with the ticket it is about, so it survives
 /// every restart; every change comes from `SagaMachine`.
-public struct SagaState: Sendable, Hashable {
+public struct SagaState: Sendable, Hashable, Codable {
     public let id: UUID
     public let definition: SagaDefinition
     public internal(set) var phase: Phase
@@ -62,7 +62,7 @@ public struct SagaState: Sendable, Hashable {
         self.deadline = deadline
     }
 
-    public enum Phase: Sendable, Hashable {
+    public enum Phase: Sendable, Hashable, Codable {
         /// Awaiting the reply to step `index`'s request.
         case running(step: Int)
         /// Undoing completed step `index` (and then those before it), because `reason`.
@@ -113,6 +113,36 @@ public struct SagaReply: Sendable, Hashable {
         self.sagaID = sagaID
         self.requestID = requestID
         self.outcome = outcome
+    }
+}
+
+/// A request a saga sends another system, on `sopz.integration`: the reply names its `id`.
+public struct IntegrationRequest: Hashable, Sendable {
+    public let id: UUID
+    /// What is asked (`billing.refund.request`): the routing key.
+    public let routingKey: String
+    public let sagaID: UUID
+    /// The saga's name (`refund`).
+    public let saga: String
+    public let ticketID: TicketID
+    /// What is refunded.
+    public let refund: RefundRequest?
+    /// What the steps completed so far answered (an undo names what it undoes).
+    public let references: [String: String]
+    public let at: Date
+
+    public init(
+        id: UUID, routingKey: String, sagaID: UUID, saga: String, ticketID: TicketID, refund: RefundRequest?,
+        references: [String: String], at: Date
+    ) {
+        self.id = id
+        self.routingKey = routingKey
+        self.sagaID = sagaID
+        self.saga = saga
+        self.ticketID = ticketID
+        self.refund = refund
+        self.references = references
+        self.at = at
     }
 }
 
