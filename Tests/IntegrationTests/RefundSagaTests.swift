@@ -41,6 +41,39 @@ extension Integration {
             }
         }
 
+        static func becomeAvailable(client: any TestClientProtocol, tokens: [String: String]) async throws {
+            let ready = try await client.send(
+                .put, "/api/v1/administrators/me/availability", token: tokens["ann"], json: #"{"available":true}"#,
+                headers: [.prefer: "wait=10"])
+            #expect(ready.status == .ok)
+        }
+
+        /// A refund ticket for `order`, taken up by ann and resolved: the saga starts.
+        static func resolveRefund(
+            _ order: String, client: any TestClientProtocol, tokens: [String: String]
+        ) async throws -> String {
+            let created = try await client.post(
+                "/api/v1/tickets", token: tokens["ada"],
+                json: #"""
+                    {"title":"Refund \#(order)","description":"Charged twice","category":"refund",
+                     "refund":{"orderId":"\#(order)","amount":12.5,"currency":"EUR"}}
+                    """#, headers: [.prefer: "wait=10"])
+            #expect(created.status == .created, "\(created.text)")
+            let id = try #require(created.json["id"] as? String)
+            let working = try await client.post(
+                "/api/v1/tickets/\(id)/status", token: tokens["ann"], json: #"{"status":"in_progress"}"#,
+                headers: [.prefer: "wait=10"])
+            #expect(working.json["status"] as? String == "in_progress")
+            let resolving = try await client.post(
+                "/api/v1/tickets/\(id)/status", token: tokens["ann"],
+                json: #"{"status":"resolved","comment":"Refunded"}"#,
+                headers: [.prefer: "wait=10"])
+            #expect(resolving.status == .ok, "\(resolving.text)")
+            // Not yet resolved: billing and the ledger have not answered.
+            #expect(resolving.json["status"] as? String == "in_progress")
+            return id
+        }
+
         @Test func aRefundResolvesOnlyWhenBillingAndTheLedgerAgreeAndIsUndoneOtherwise() async throws {
             var options = DispatcherOptions()
             options.sagaStepTimeout = 2
@@ -51,31 +84,9 @@ extension Integration {
                 defer { simulator.kill() }
                 let tokens = try await system.tokens(["ada", "ann", "max"])
                 try await system.http { client in
-                    let ready = try await client.send(
-                        .put, "/api/v1/administrators/me/availability", token: tokens["ann"],
-                        json: #"{"available":true}"#, headers: [.prefer: "wait=10"])
-                    #expect(ready.status == .ok)
-                    /// A refund ticket for `order`, taken up by ann and resolved: the saga starts.
+                    try await Self.becomeAvailable(client: client, tokens: tokens)
                     func resolve(_ order: String) async throws -> String {
-                        let created = try await client.post(
-                            "/api/v1/tickets", token: tokens["ada"],
-                            json: #"""
-                                {"title":"Refund \#(order)","description":"Charged twice","category":"refund",
-                                 "refund":{"orderId":"\#(order)","amount":12.5,"currency":"EUR"}}
-                                """#, headers: [.prefer: "wait=10"])
-                        #expect(created.status == .created, "\(created.text)")
-                        let id = try #require(created.json["id"] as? String)
-                        let working = try await client.post(
-                            "/api/v1/tickets/\(id)/status", token: tokens["ann"], json: #"{"status":"in_progress"}"#,
-                            headers: [.prefer: "wait=10"])
-                        #expect(working.json["status"] as? String == "in_progress")
-                        let resolving = try await client.post(
-                            "/api/v1/tickets/\(id)/status", token: tokens["ann"],
-                            json: #"{"status":"resolved","comment":"Refunded"}"#, headers: [.prefer: "wait=10"])
-                        #expect(resolving.status == .ok, "\(resolving.text)")
-                        // Not yet resolved: billing and the ledger have not answered.
-                        #expect(resolving.json["status"] as? String == "in_progress")
-                        return id
+                        try await Self.resolveRefund(order, client: client, tokens: tokens)
                     }
                     func systemMessages(_ ticket: String) async throws -> [String] {
                         try await system.eventData(ticket: ticket, type: "message_posted").filter {
@@ -165,6 +176,41 @@ extension Integration {
                         try await client.get("/api/v1/sagas?status=lost", token: tokens["max"]).status == .badRequest)
                 }
                 try await system.expectEventsReplayToTheStoredTickets()
+            }
+        }
+
+        /// Every process that carries the saga killed (SIGKILL) while billing's reply is on its
+        /// way: fresh ones take it up from the write model and the queue, and billing is asked once.
+        @Test func aSagaSurvivesItsDispatcherAndNotifierKilledMidWayWithoutADoubleRefund() async throws {
+            try await TestSystem.run(dispatcher: false) { system in
+                try await system.resetWork()
+                let (simulator, out) = try await Self.simulator()
+                defer { simulator.kill() }
+                let environment = ["SOPZ_SAGA_STEP_TIMEOUT_SECONDS": "30"]
+                var dispatcher = try ChildProcess.start("sopz-dispatcher", extra: environment)
+                var notifier = try ChildProcess.start("sopz-notifier", extra: environment)
+                defer {
+                    dispatcher.kill()
+                    notifier.kill()
+                }
+                let tokens = try await system.tokens(["ada", "ann"])
+                let resolved = Locked("")
+                try await system.http { client in
+                    try await Self.becomeAvailable(client: client, tokens: tokens)
+                    resolved.set(try await Self.resolveRefund("slow-1", client: client, tokens: tokens))
+                }
+                let id = resolved.value
+                // Billing has the request (the notifier relayed it) and answers in two seconds.
+                try await eventually("billing is asked") { Self.requests(out, ticket: id).count == 1 }
+                dispatcher.kill()
+                notifier.kill()
+                dispatcher = try ChildProcess.start("sopz-dispatcher", extra: environment)
+                notifier = try ChildProcess.start("sopz-notifier", extra: environment)
+                try await eventually(timeout: .seconds(30), "the refund resolves the ticket") {
+                    try await !system.eventData(ticket: id, type: "resolved").isEmpty
+                }
+                #expect(Self.requests(out, ticket: id) == ["billing.refund.request", "ledger.refund.record"])
+                #expect(try await system.eventData(ticket: id, type: "resolved").count == 1)
             }
         }
     }

@@ -12,6 +12,7 @@ order id of the refund, so a test or a person picks the behaviour when opening t
     fail-ledger…    the ledger refuses to record it (billing's refund is then reversed)
     silent-ledger…  the ledger never answers (the saga's timeout fires)
     twice…          every reply is sent twice (the duplicate must change nothing)
+    slow…           billing answers after two seconds (time to kill a process mid-saga)
     anything else   both succeed
 
 Reversals (`billing.refund.reverse`) always succeed.
@@ -63,6 +64,9 @@ def main() -> None:
         with open(out_file, "a", encoding="utf-8") as out:
             record = {"routingKey": method.routing_key, "messageId": properties.message_id, "body": request}
             out.write(json.dumps(record) + "\n")
+        order = ((request.get("refund") or {}).get("orderId")) or ""
+        if method.routing_key == "billing.refund.request" and order.startswith("slow"):
+            connection.sleep(2)  # keeps the connection's heartbeats going
         for reply in answer(method.routing_key, request):
             channel.basic_publish(
                 "sopz.integration",
