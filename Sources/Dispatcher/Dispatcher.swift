@@ -93,8 +93,8 @@ func buildDispatcher(
     let notifications = CommitNotifications(client: client, logger: logger)
     // The point where a command becomes a decision: the ticket rules, applied to PostgreSQL.
     let applier = CommandApplier(
-        store: PostgresCommandStore(client: client, logger: logger), rules: TicketRules.decide(sagas: options.sagas),
-        capacity: options.assignmentCapacity)
+        store: PostgresCommandStore(client: client, logger: logger), rules: TicketRules.decide,
+        capacity: options.assignmentCapacity, sagas: options.sagas)
     let batcher = CommandBatcher(
         applier: applier, maxBatch: options.maxBatch, lanes: options.batchLanes, batchApplied: metrics.batchApplied)
     var processor = CommandProcessor(apply: batcher.apply, notifications: notifications, logger: logger)

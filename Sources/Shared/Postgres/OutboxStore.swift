@@ -1,12 +1,13 @@
 import Foundation
 import Logging
 import PostgresNIO
+import SopzContract
 
 /// An event waiting to be published to `sopz.events` (or a saga's request to `sopz.integration`).
 public struct OutboxRow: Sendable, Equatable {
     public let id: Int64
     /// Where it goes: `sopz.events`, or `sopz.integration` for a saga's request.
-    public var exchange = "sopz.events"
+    public var exchange = Topology.eventsExchange
     public let eventID: UUID
     public let routingKey: String
     public let type: String

@@ -40,15 +40,17 @@ public struct BatchPlan: Sendable {
     private var changedOrder: [TicketID] = []
 
     /// Decides `envelopes` in order with `rules`, starting from what the store `locked`, at `now`;
-    /// nobody is given more than `capacity` tickets by the system.
+    /// nobody is given more than `capacity` tickets by the system; resolutions start the sagas
+    /// `sagas` declares.
     public init(
         _ envelopes: [CommandEnvelope], locked: LockedState, now: Date, capacity: Int = AssignmentPool.defaultCapacity,
-        rules: Rules
+        sagas: SagaCatalogue = .standard, rules: Rules
     ) {
         let pool = AssignmentPool(capacity: capacity, members: locked.administrators)
         var context = DecisionContext(
             now: now, tickets: locked.tickets, pool: pool, backlog: locked.backlog, archived: locked.archived,
             webhooks: locked.webhooks, sagas: locked.sagas)
+        context.sagaCatalogue = sagas
         var judged = Set<CommandID>()
         for envelope in envelopes {
             // A command recorded before, or already judged in this batch, changes nothing.

@@ -14,12 +14,16 @@ public struct CommandApplier: Sendable {
     let rules: BatchPlan.Rules
     /// The most tickets the system gives one administrator (`SOPZ_ASSIGNMENT_CAPACITY`).
     let capacity: Int
+    /// The sagas a resolution may start, with the operator's step timeouts.
+    let sagas: SagaCatalogue
     /// The time a batch is applied at; tests pin it.
     var clock: @Sendable () -> Date = { Date() }
 
     public init(
-        store: any CommandStore, rules: @escaping BatchPlan.Rules, capacity: Int = AssignmentPool.defaultCapacity
+        store: any CommandStore, rules: @escaping BatchPlan.Rules, capacity: Int = AssignmentPool.defaultCapacity,
+        sagas: SagaCatalogue = .standard
     ) {
+        self.sagas = sagas
         self.store = store
         self.rules = rules
         self.capacity = capacity
@@ -31,13 +35,13 @@ public struct CommandApplier: Sendable {
     /// the commands one by one). Timestamps are kept to the millisecond, as the API shows them.
     public func apply(batch envelopes: [CommandEnvelope]) async throws -> [ApplyOutcome] {
         guard !envelopes.isEmpty else { return [] }
-        let (rules, capacity, clock) = (rules, capacity, clock)
+        let (rules, capacity, sagas, clock) = (rules, capacity, sagas, clock)
         return try await store.apply(envelopes, capacity: capacity) { locked in
             // The time is read once the store holds its locks: batches are applied one after
             // another, so each one's time is at least the previous one's, and tickets opened
             // later never look older than tickets already waiting (the backlog is oldest first).
             let now = Date(timeIntervalSince1970: (clock().timeIntervalSince1970 * 1_000).rounded(.down) / 1_000)
-            return BatchPlan(envelopes, locked: locked, now: now, capacity: capacity, rules: rules)
+            return BatchPlan(envelopes, locked: locked, now: now, capacity: capacity, sagas: sagas, rules: rules)
         }.outcomes
     }
 

@@ -25,15 +25,6 @@ public enum TicketRules {
         return .accept(AssignmentByWorkload.fill(after: accepted, of: envelope, in: context))
     }
 
-    /// The rules, with the sagas `sagas` declares (their timeouts an operator's choice).
-    public static func decide(sagas: SagaCatalogue) -> @Sendable (CommandEnvelope, DecisionContext) -> TicketDecision {
-        { envelope, context in
-            var context = context
-            context.sagaCatalogue = sagas
-            return decide(envelope, in: context)
-        }
-    }
-
     /// The event an accepted command appends as its `index`-th, numbered `version` on its ticket:
     /// its id derives from the command's, so a redelivered command gives the same event.
     static func event(
