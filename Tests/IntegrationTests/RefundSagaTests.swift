@@ -80,11 +80,24 @@ extension Integration {
             try await TestSystem.run(dispatcherOptions: options, notifier: true) { system in
                 try await system.resetWork()
                 try await system.database.query("TRUNCATE sagas")
+                try await system.database.query(
+                    "TRUNCATE webhook_attempts, webhook_deliveries, webhook_messages, webhook_subscriptions")
                 let (simulator, out) = try await Self.simulator()
                 defer { simulator.kill() }
                 let tokens = try await system.tokens(["ada", "ann", "max"])
                 try await system.http { client in
                     try await Self.becomeAvailable(client: client, tokens: tokens)
+                    // A system that cannot speak AMQP hears of resolutions by webhook.
+                    let port = 18_702
+                    let subscribed = try await client.post(
+                        "/api/v1/webhooks", token: tokens["max"],
+                        json: #"{"url":"https://localhost:\#(port)/hook","events":["resolved"]}"#,
+                        headers: [.prefer: "wait=10"])
+                    #expect(subscribed.status == .created)
+                    let webhook = try #require(subscribed.json["webhookId"] as? String)
+                    let (receiver, heard) = try await WebhookDeliveryTests.receiver(
+                        port: port, secret: try #require(subscribed.json["secret"] as? String), answers: "200")
+                    defer { receiver.kill() }
                     func resolve(_ order: String) async throws -> String {
                         try await Self.resolveRefund(order, client: client, tokens: tokens)
                     }
@@ -152,6 +165,25 @@ extension Integration {
                         #expect(try await system.eventData(ticket: ticket, type: "status_changed").count == 1)
                     }
                     #expect(try await system.eventData(ticket: doubled, type: "resolved").count == 1)
+
+                    // The receiver hears each resolution once, with billing's reference, and
+                    // nothing of the refunds that were undone.
+                    try await eventually("both resolutions reach the receiver") {
+                        WebhookDeliveryTests.requests(heard).count >= 2
+                    }
+                    let resolutions = WebhookDeliveryTests.requests(heard)
+                    #expect(resolutions.allSatisfy { $0["verified"] as? Bool == true })
+                    let bodies = resolutions.compactMap { $0["body"] as? [String: Any] }
+                    #expect(
+                        bodies.map { $0["type"] as? String } == Array(repeating: "sopz.ticket.resolved.v1", count: 2))
+                    #expect(Set(bodies.compactMap { $0["subject"] as? String }) == [agreed, doubled])
+                    let heardRefund = bodies.first { $0["subject"] as? String == agreed }
+                        .flatMap { ($0["data"] as? [String: Any])?["refund"] as? [String: Any] }
+                    #expect(heardRefund?["reference"] as? String == refund["reference"] as? String)
+                    let unsubscribed = try await client.execute(
+                        uri: "/api/v1/webhooks/\(webhook)", method: .delete,
+                        headers: [.authorization: "Bearer \(tokens["max"] ?? "")", .prefer: "wait=10"], body: nil)
+                    #expect(unsubscribed.status == .ok)
                     #expect(
                         try await system.count(
                             "SELECT count(*)::bigint FROM sagas WHERE status IN ('running', 'compensating')") == 0)
