@@ -25,6 +25,12 @@ extension Target.Dependency {
     static let httpTypes = Self.product(name: "HTTPTypes", package: "swift-http-types")
 }
 
+/// The web interface's files (Sources/Ingress/Resources/web), compiled into the ingress.
+let webInterface = [
+    "index.html", "app.css", "app.js", "api.js", "auth.js", "dom.js", "i18n.js", "live.js", "parts.js", "tickets.js",
+    "ticket.js", "icon.svg",
+]
+
 let package = Package(
     name: "Sopz",
     platforms: [.macOS(.v15)],
@@ -141,7 +147,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Sources/Ingress",
-            resources: [.embedInCode("Resources/openapi.json")],
+            resources: [.embedInCode("Resources/openapi.json")]
+                + webInterface.map { .embedInCode("Resources/web/\($0)") },
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -35,10 +35,10 @@ log() { printf '\033[1;34m[sopz]\033[0m %s\n' "$*" >&2; }
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Installs the Debian packages that are missing (and only those).
+# Installs the Debian packages that are missing (and only those): the system's, and any named.
 install_packages() {
   local wanted=(rabbitmq-server postgresql librabbitmq-dev libssl-dev libpq-dev openssl pkg-config python3 python3-venv
-    shellcheck prometheus)
+    shellcheck prometheus "$@")
   local missing=()
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -286,6 +286,7 @@ EOF
 # again only when the requirements change.
 prepare_test_tools() {
   local venv="$ROOT/.venv" requirements="$ROOT/scripts/testing/requirements.txt" marker
+  install_packages chromium chromium-driver # the web interface's tests drive a real Chromium
   marker="$venv/installed-$(sha256sum "$requirements" | cut -c1-16)"
   [ -f "$marker" ] && return 0
   log "installing the test tools (PyPI) into .venv"

@@ -56,6 +56,8 @@ struct IngressDependencies: Sendable {
     let rateLimiter: RateLimiter?
     let corsOrigins: Set<String>
     let maxBodyBytes: Int
+    /// The web interface served at `/`.
+    let web: WebInterface
     let logger: Logger
 }
 
@@ -71,6 +73,7 @@ func buildRouter(_ dependencies: IngressDependencies) -> Router<SopzRequestConte
     router.add(middleware: CORSMiddleware(allowedOrigins: dependencies.corsOrigins))
     router.add(middleware: BodyLimitMiddleware(maxBodyBytes: dependencies.maxBodyBytes))
     OperationsRoutes(readiness: dependencies.readiness, metrics: dependencies.metrics).register(on: router)
+    dependencies.web.register(on: router)
     let api = router.group("api/v1").add(
         middleware: AuthenticationMiddleware(verifier: dependencies.verifier, signIn: dependencies.signIn))
     if let limiter = dependencies.rateLimiter { api.add(middleware: RateLimitMiddleware(limiter: limiter)) }
@@ -166,7 +169,8 @@ struct IngressCore {
             metrics: metrics,
             rateLimiter: settings.commandRatePerMinute == 0
                 ? nil : RateLimiter(perMinute: settings.commandRatePerMinute, burst: settings.commandBurst),
-            corsOrigins: settings.corsOrigins, maxBodyBytes: settings.maxBodyBytes, logger: logger)
+            corsOrigins: settings.corsOrigins, maxBodyBytes: settings.maxBodyBytes,
+            web: WebInterface(configuration: settings.web), logger: logger)
         return IngressCore(
             dependencies: dependencies, database: database, publisher: publisher, store: store,
             migrations: migrations,
@@ -187,6 +191,7 @@ func buildIngress(shared: SharedSettings, settings: IngressSettings, logger: Log
             devMode: shared.devMode, issuer: "https://localhost:\(settings.devIssuerPort)\(DevIssuer.realmPath)",
             audience: settings.audience, keyFile: settings.devIssuerKeyFile)
         issuer.apiURL = "https://localhost:\(settings.port)"
+        issuer.webClientID = settings.webClientID
         services.append(
             Application(
                 router: issuer.router(), server: try .http2Upgrade(tlsConfiguration: tls),

@@ -44,6 +44,12 @@ struct IngressSettings: Sendable {
     var devIssuerKeyFile: String
     /// `SOPZ_WEBHOOK_KEY`, `SOPZ_WEBHOOK_ALLOWED_NETWORKS`.
     var webhooks: WebhookSettings
+    /// `SOPZ_WEB_CLIENT_ID`, default `sopz-web`: the public client the web interface signs in as
+    /// (authorization code with PKCE at `SOPZ_OIDC_ISSUER`).
+    var webClientID = "sopz-web"
+
+    /// What the web interface is told about signing in.
+    var web: WebInterface.Configuration { .init(issuer: issuer, clientID: webClientID) }
 
     init(environment: [String: String], shared: SharedSettings) throws {
         (host, port) = try environment.address("SOPZ_HTTP_ADDRESS", default: (host, port))
@@ -78,6 +84,10 @@ struct IngressSettings: Sendable {
             "SOPZ_DEV_ISSUER_ADDRESS", default: (devIssuerHost, devIssuerPort))
         devIssuerKeyFile = environment["SOPZ_DEV_ISSUER_KEY_FILE"] ?? ".state/dev-issuer-key.pem"
         webhooks = try WebhookSettings(environment: environment, devMode: shared.devMode)
+        webClientID = environment["SOPZ_WEB_CLIENT_ID"] ?? webClientID
+        guard !webClientID.isEmpty, webClientID.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw ConfigurationError("SOPZ_WEB_CLIENT_ID must be a client id of visible ASCII characters")
+        }
     }
 
     /// Origins as browsers send them: scheme, host and optional port, nothing else.

@@ -222,6 +222,7 @@ import Testing
             readiness: [FixedReadiness("broker", ready: false), FixedReadiness("database")], signIn: core.signIn,
             waiter: core.waiter, mint: core.mint, verifier: core.verifier, metrics: core.metrics,
             rateLimiter: core.rateLimiter, corsOrigins: core.corsOrigins, maxBodyBytes: core.maxBodyBytes,
+            web: core.web,
             logger: core.logger)
         try await Application(router: buildRouter(down)).test(.router) { client in
             let response = try await client.execute(uri: "/readyz", method: .get, body: nil)

@@ -6,8 +6,10 @@ import NIOCore
 import SopzDomain
 import Synchronization
 
-/// A minimal OpenID Connect issuer for development: discovery, JWKS and a password-grant token
-/// endpoint for the demo users, signing ES256 with a key generated on first start.
+/// A minimal OpenID Connect issuer for development: discovery, JWKS, the authorization code flow
+/// with PKCE for the web interface (the code path Keycloak serves in production) and a
+/// password-grant token endpoint for curl, for the demo users, signing ES256 with a key
+/// generated on first start.
 ///
 /// It refuses to exist unless dev mode is on, and the ingress logs a warning while trusting it.
 struct DevIssuer: Sendable {
@@ -20,6 +22,11 @@ struct DevIssuer: Sendable {
     var tokenLifetime: TimeInterval = 3_600
     /// Where the API is, for the curl lines on the sign-in page.
     var apiURL = "https://localhost:8443"
+    /// The client id the web interface signs in as (`SOPZ_WEB_CLIENT_ID`).
+    var webClientID = "sopz-web"
+    /// The web interface, signed in by authorization code with PKCE, at `apiURL`.
+    var webClient: WebClient { WebClient(id: webClientID, origin: apiURL) }
+    private let codes = AuthorizationCodes()
 
     /// The key that signs new tokens now.
     var keyID: String { keys.current }
@@ -83,20 +90,29 @@ struct DevIssuer: Sendable {
 
     func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: IssuerCORSMiddleware(origins: webClient.origins))
         let realm = router.group(RouterPath(Self.realmPath))
         realm.get(".well-known/openid-configuration") { _, _ in
-            try jsonResponse([
-                "issuer": issuer,
-                "jwks_uri": issuer + "/protocol/openid-connect/certs",
-                "token_endpoint": issuer + "/protocol/openid-connect/token",
-                "grant_types_supported": "password",
-            ])
+            try jsonResponse(
+                Discovery(
+                    issuer: issuer, jwks_uri: issuer + Self.keysPath, token_endpoint: issuer + Self.tokenPath,
+                    authorization_endpoint: issuer + Self.authorizePath, end_session_endpoint: issuer + Self.logoutPath)
+            )
         }
-        realm.get("protocol/openid-connect/certs") { _, _ in
+        realm.get(RouterPath(String(Self.keysPath.dropFirst()))) { _, _ in
             try jsonResponse(publishedKeys)
         }
-        realm.post("protocol/openid-connect/token") { request, context in
+        realm.post(RouterPath(String(Self.tokenPath.dropFirst()))) { request, context in
             try await tokenResponse(request, context: context)
+        }
+        realm.get(RouterPath(String(Self.authorizePath.dropFirst()))) { request, _ in
+            authorizeForm(Self.query(request))
+        }
+        realm.post(RouterPath(String(Self.authorizePath.dropFirst()))) { request, _ in
+            try await authorize(Self.parseForm(String(buffer: try await request.body.collect(upTo: 16_384))))
+        }
+        realm.get(RouterPath(String(Self.logoutPath.dropFirst()))) { request, _ in
+            logout(Self.query(request))
         }
         let loginPath = Self.realmPath + "/login"
         realm.get("login") { _, _ in LoginPage.response(LoginPage.form(action: loginPath)) }
@@ -112,22 +128,100 @@ struct DevIssuer: Sendable {
         return router
     }
 
+    static let keysPath = "/protocol/openid-connect/certs"
+    static let tokenPath = "/protocol/openid-connect/token"
+    static let authorizePath = "/protocol/openid-connect/auth"
+    static let logoutPath = "/protocol/openid-connect/logout"
+
+    private struct Discovery: Encodable {
+        let issuer: String
+        let jwks_uri: String
+        let token_endpoint: String
+        let authorization_endpoint: String
+        let end_session_endpoint: String
+        let grant_types_supported = ["authorization_code", "password"]
+        let response_types_supported = ["code"]
+        let code_challenge_methods_supported = ["S256"]
+        let token_endpoint_auth_methods_supported = ["none"]
+    }
+
     private struct TokenResponse: Encodable {
         let access_token: String
         let token_type = "Bearer"
         let expires_in: Int
     }
 
+    /// The sign-in form for a browser's authorization request, or why there is none.
+    func authorizeForm(_ query: [String: String], error: String? = nil) -> Response {
+        switch AuthorizationRequest.parse(query, client: webClient) {
+        case .success(let request):
+            return LoginPage.response(
+                LoginPage.form(action: Self.realmPath + Self.authorizePath, hidden: request.formFields, error: error),
+                status: error == nil ? .ok : .unauthorized, formTargets: webClient.origins)
+        case .failure(let refusal):
+            return Self.refused(refusal)
+        }
+    }
+
+    /// The sign-in form posted: back to the client with a one-time code, or the form again.
+    func authorize(_ form: [String: String]) async throws -> Response {
+        guard case .success(let request) = AuthorizationRequest.parse(form, client: webClient) else {
+            return authorizeForm(form)
+        }
+        guard let user = DemoUser.signIn(username: form["username"], password: form["password"]) else {
+            return authorizeForm(form, error: "Unknown user or wrong password.")
+        }
+        return Self.redirect(to: request.success(code: codes.issue(for: user, answering: request)))
+    }
+
+    /// Sign-out: the issuer keeps no session, so it only sends the browser back where the
+    /// client asked — if that is one of its redirect URIs.
+    func logout(_ query: [String: String]) -> Response {
+        guard let target = query["post_logout_redirect_uri"], webClient.redirectURIs.contains(target) else {
+            return LoginPage.response(LoginPage.signedOut())
+        }
+        return Self.redirect(to: target)
+    }
+
+    private static func refused(_ refusal: AuthorizationRequest.Refusal) -> Response {
+        if let location = refusal.location { return redirect(to: location) }
+        guard case .shown(let message) = refusal else { return redirect(to: "/") }
+        return LoginPage.response(LoginPage.refused(message), status: .badRequest)
+    }
+
+    private static func redirect(to location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
+    }
+
     private func tokenResponse(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let body = try await request.body.collect(upTo: 16_384)
         let form = Self.parseForm(String(buffer: body))
-        guard form["grant_type"] == "password" else {
+        let user: DemoUser
+        switch form["grant_type"] {
+        case "password":
+            guard let found = DemoUser.signIn(username: form["username"], password: form["password"]) else {
+                return try jsonResponse(["error": "invalid_grant"], status: .unauthorized)
+            }
+            user = found
+        case "authorization_code":
+            switch codes.redeem(
+                form["code"], clientID: form["client_id"], redirectURI: form["redirect_uri"],
+                verifier: form["code_verifier"])
+            {
+            case .success(let found): user = found
+            case .failure(.invalidGrant(let why)):
+                return try jsonResponse(["error": "invalid_grant", "error_description": why], status: .badRequest)
+            }
+        default:
             return try jsonResponse(["error": "unsupported_grant_type"], status: .badRequest)
         }
-        guard let user = DemoUser.signIn(username: form["username"], password: form["password"]) else {
-            return try jsonResponse(["error": "invalid_grant"], status: .unauthorized)
-        }
         return try jsonResponse(TokenResponse(access_token: try await token(for: user), expires_in: Int(tokenLifetime)))
+    }
+
+    static func query(_ request: Request) -> [String: String] {
+        var fields: [String: String] = [:]
+        for (name, value) in request.uri.queryParameters { fields[String(name)] = String(value) }
+        return fields
     }
 
     static func parseForm(_ text: String) -> [String: String] {

@@ -16,14 +16,16 @@ enum LoginPage {
         .error{color:#a00}
         """
 
-    /// Only the stylesheet above may apply; forms post back here; nothing may frame the page.
-    static let contentSecurityPolicy: String = {
-        let hash = Data(SHA256.hash(data: Data(style.utf8))).base64EncodedString()
+    /// Only the stylesheet above may apply; forms post back here (and may be redirected on to
+    /// `formTargets`, the web interface a code goes back to); nothing may frame the page.
+    static func contentSecurityPolicy(formTargets: Set<String> = []) -> String {
+        let targets = (["'self'"] + formTargets.sorted()).joined(separator: " ")
         return
-            "default-src 'none'; style-src 'sha256-\(hash)'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    }()
+            "default-src 'none'; style-src 'sha256-\(styleHash)'; form-action \(targets); frame-ancestors 'none'; base-uri 'none'"
+    }
+    private static let styleHash = Data(SHA256.hash(data: Data(style.utf8))).base64EncodedString()
 
-    static func form(action: String, error: String? = nil) -> String {
+    static func form(action: String, hidden: [(name: String, value: String)] = [], error: String? = nil) -> String {
         let choices = DemoUser.all.enumerated().map { index, user in
             let roles = user.roles.map(\.rawValue).sorted().joined(separator: ", ")
             return """
@@ -39,6 +41,7 @@ enum LoginPage {
                 outside dev mode. Every password is <code>demo</code>.</p>
                 \(error.map { "<p class=\"error\">\(escape($0))</p>" } ?? "")
                 <form method="post" action="\(escape(action))">
+                \(hidden.map { "<input type=\"hidden\" name=\"\(escape($0.name))\" value=\"\(escape($0.value))\">" }.joined())
                 <fieldset><legend>Sign in as</legend>
                 \(choices)
                 </fieldset>
@@ -62,9 +65,20 @@ enum LoginPage {
                 """)
     }
 
-    static func response(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
+    static func signedOut() -> String {
+        page(title: "Signed out", body: "<p>You are signed out of Sopz.</p>")
+    }
+
+    static func refused(_ message: String) -> String {
+        page(title: "Sign-in refused", body: "<p class=\"error\">\(escape(message))</p>")
+    }
+
+    static func response(
+        _ html: String, status: HTTPResponse.Status = .ok, formTargets: Set<String> = []
+    ) -> Response {
         let headers: HTTPFields = [
-            .contentType: "text/html; charset=utf-8", .contentSecurityPolicy: contentSecurityPolicy,
+            .contentType: "text/html; charset=utf-8",
+            .contentSecurityPolicy: contentSecurityPolicy(formTargets: formTargets),
             .xContentTypeOptions: "nosniff", .cacheControl: "no-store",
             .strictTransportSecurity: "max-age=31536000; includeSubDomains", .referrerPolicy: "no-referrer",
         ]

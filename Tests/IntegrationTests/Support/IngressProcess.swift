@@ -43,6 +43,8 @@ final class IngressProcess: Sendable {
                     HTTPClientRequest(url: ingress.api + "/readyz"), timeout: .seconds(2)))?
                     .status == .ok
             }
+            // Ready, and this process is the one answering (not another holding the port).
+            guard ingress.process.process.isRunning else { throw TestEnvironment.Missing() }
             try await body(ingress)
         } catch {
             await ingress.close()

@@ -57,7 +57,8 @@ struct InMemoryIngress: Sendable {
             metrics: HTTPMetrics(),
             rateLimiter: settings.commandRatePerMinute == 0
                 ? nil : RateLimiter(perMinute: settings.commandRatePerMinute, burst: settings.commandBurst),
-            corsOrigins: settings.corsOrigins, maxBodyBytes: settings.maxBodyBytes, logger: logger)
+            corsOrigins: settings.corsOrigins, maxBodyBytes: settings.maxBodyBytes,
+            web: WebInterface(configuration: settings.web), logger: logger)
         return InMemoryIngress(issuer: issuer, model: model, publisher: publisher, dependencies: dependencies)
     }
 

@@ -1,0 +1,101 @@
+// The page: signs in, draws the bar, and shows the view the address names —
+// `#/` the list, `#/new` a new ticket, `#/tickets/<id>` one ticket.
+
+import { command, hooks } from './api.js';
+import { completeSignIn, forget, session, signIn, signOut } from './auth.js';
+import { h, fill } from './dom.js';
+import { choose, language, languages, t } from './i18n.js';
+import { follow, onState } from './live.js';
+import { ticketView } from './ticket.js';
+import { listView, newTicketView } from './tickets.js';
+
+const bar = document.getElementById('bar');
+const main = document.getElementById('main');
+const status = document.getElementById('status');
+let current = null;
+
+function languageSwitch() {
+  return h('label', { class: 'language' }, h('span', { class: 'visually-hidden' }, t('language')),
+    h('select', { onchange: (event) => { choose(event.target.value); draw(); } },
+      Object.entries(languages).map(([code, name]) =>
+        h('option', { value: code, selected: code === language, lang: code, label: code.toUpperCase() }, name))));
+}
+
+function availability(user) {
+  if (!user.roles.includes('administrator')) return null;
+  const box = h('input', { type: 'checkbox', checked: localStorage.getItem(`sopz.available.${user.id}`) === 'true' });
+  box.addEventListener('change', async () => {
+    box.disabled = true;
+    try {
+      await command('PUT', '/administrators/me/availability', { available: box.checked }, (stage) => {
+        if (stage !== 'done') status.textContent = t(stage);
+      });
+      localStorage.setItem(`sopz.available.${user.id}`, String(box.checked));
+      status.textContent = t('done');
+    } catch (problem) {
+      box.checked = !box.checked;
+      status.textContent = t('refused', problem.message);
+    } finally {
+      box.disabled = false;
+    }
+  });
+  return h('label', { class: 'availability' }, box, t('available'));
+}
+
+function drawBar(user) {
+  fill(bar,
+    h('a', { class: 'brand', href: '#/' }, 'Sopz'),
+    user ? h('span', { class: 'who' }, user.name) : null,
+    user ? availability(user) : null,
+    languageSwitch(),
+    user ? h('button', { type: 'button', class: 'secondary', onclick: () => signOut() }, t('signOut')) : null);
+  document.querySelector('.skip').textContent = t('skip');
+}
+
+function signInView(message) {
+  fill(main, h('section', { class: 'card sign-in' },
+    h('h1', {}, 'Sopz'),
+    message ? h('p', { class: 'notice' }, message) : null,
+    h('p', {}, t('signInPrompt')),
+    h('button', { type: 'button', onclick: () => signIn().catch((error) => {
+      status.textContent = t('signInFailed', error.message);
+    }) }, t('signIn'))));
+}
+
+/** Draws the view the address names; its `ready` settles once its data is shown. */
+function draw(message) {
+  current?.stop();
+  current = null;
+  const user = session();
+  status.textContent = '';
+  drawBar(user);
+  if (!user) {
+    signInView(message);
+    return;
+  }
+  const [path, search = ''] = location.hash.replace(/^#/, '').split('?');
+  const query = new URLSearchParams(search);
+  const ticket = path.match(/^\/tickets\/([0-9a-f-]{36})$/i);
+  if (ticket) current = ticketView(main, user, ticket[1].toLowerCase(), Number(query.get('since')) || null);
+  else if (path === '/new' && user.roles.includes('client')) current = newTicketView(main);
+  else current = listView(main, user, query);
+  main.dataset.ready = 'false';
+  current.ready.then(() => { main.dataset.ready = 'true'; }, () => { status.textContent = t('network'); });
+  follow();
+}
+
+hooks.unauthorized = () => {
+  forget();
+  draw(t('sessionEnded'));
+};
+onState((state) => {
+  document.body.dataset.live = state;
+  if (state === 'reconnecting') status.textContent = t('liveLost');
+  if (state === 'live' && status.textContent === t('liveLost')) status.textContent = '';
+  if (state === 'ended' && !session()) draw(t('sessionEnded'));
+});
+addEventListener('offline', () => { status.textContent = t('network'); });
+addEventListener('online', () => { if (status.textContent === t('network')) status.textContent = ''; });
+addEventListener('hashchange', () => { draw(); main.focus(); });
+
+completeSignIn().then(() => draw(), (error) => draw(t('signInFailed', error.message)));
