@@ -1,4 +1,5 @@
 import Foundation
+import SopzRuntime
 import SopzTestSupport
 import Testing
 
@@ -25,7 +26,8 @@ extension Integration {
                     let result = FileManager.default.temporaryDirectory.appendingPathComponent(
                         "sopz-journey-\(UUID()).json")
                     let journey = try ChildProcess.testTool(
-                        "browser_journeys.py", arguments: [ingress.api, shots.path, result.path])
+                        "browser_journeys.py",
+                        arguments: [ingress.api, try #require(system.settings.caFile), shots.path, result.path])
                     defer { journey.kill() }
                     try await eventually(timeout: .seconds(240), interval: .milliseconds(200), "the journeys end") {
                         !journey.process.isRunning
@@ -41,7 +43,10 @@ extension Integration {
                     #expect(checks.allSatisfy { $0["holds"] as? Bool == true })
                     // Every page was audited and photographed at both sizes.
                     let pages = try #require(found["pages"] as? [String: [[String: Any]]])
-                    for page in ["my-tickets", "new-ticket", "ticket", "queue", "ticket-staff"] {
+                    for page in [
+                        "my-tickets", "new-ticket", "ticket", "queue", "ticket-staff", "manager-queue", "team",
+                        "ticket-manager",
+                    ] {
                         #expect(Set(pages[page]?.compactMap { $0["width"] as? Int } ?? []) == [375, 1280], "\(page)")
                         #expect(
                             FileManager.default.fileExists(atPath: shots.appendingPathComponent("\(page)-375.png").path)
@@ -49,7 +54,13 @@ extension Integration {
                     }
                     #expect(pages.values.joined().allSatisfy { ($0["grave"] as? [Any])?.isEmpty == true })
 
-                    // What the browser did, the write model holds: one ticket, closed, two messages.
+                    #expect((found["exportedLines"] as? Int ?? 0) >= 3)
+                    // What the browser did, the write model holds: one ticket, closed, two messages;
+                    // the second handed to bill by the manager, with the reason.
+                    let second = try #require(found["second"] as? String)
+                    let handedOver = try await system.eventData(ticket: second, type: "assigned")
+                    #expect(handedOver.last?["decidedBy"] as? String == "manager")
+                    #expect(handedOver.last?["comment"] as? String == "Ann is on leave")
                     let ticket = try #require(found["ticket"] as? String)
                     #expect(try await system.eventData(ticket: ticket, type: "message_posted").count == 2)
                     #expect(

@@ -1,11 +1,11 @@
 """The web interface's journeys in a real Chromium (Debian's chromium and chromium-driver).
 
-    python browser_journeys.py API_URL SCREENSHOT_DIR RESULT_FILE
+    python browser_journeys.py API_URL CA_FILE SCREENSHOT_DIR RESULT_FILE
 
 API_URL is an ingress in dev mode (its development issuer signs the demo users in with the
 authorization code flow and PKCE, exactly as Keycloak would). Two browser sessions side by side:
 ada, a client, on a phone-sized window (375x812) and ann, an administrator, on a desktop one
-(1280x800); then ben, the other client. Every page is checked with axe-core (from PyPI's
+(1280x800); then ben, the other client, and max, a manager. Every page is checked with axe-core (from PyPI's
 axe-selenium-python) and saved as a screenshot at both sizes. Waits are on conditions of the
 page, never on time. Writes what it found to RESULT_FILE as JSON; exits non-zero at the first
 journey step that does not hold, naming it.
@@ -13,7 +13,11 @@ journey step that does not hold, naming it.
 
 import json
 import pathlib
+import ssl
 import sys
+import time
+import urllib.parse
+import urllib.request
 
 from axe_selenium_python import Axe
 from selenium import webdriver
@@ -29,8 +33,9 @@ HOSTILE = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script> &
 
 
 class Journey:
-    def __init__(self, api: str, shots: pathlib.Path) -> None:
+    def __init__(self, api: str, ca_file: str, shots: pathlib.Path) -> None:
         self.api = api
+        self.tls = ssl.create_default_context(cafile=ca_file)
         self.shots = shots
         self.result: dict = {"pages": {}, "checks": []}
         self.browsers: list = []
@@ -73,6 +78,8 @@ class Journey:
             return WebDriverWait(driver, timeout, ignored_exceptions=ignored).until(condition)
         except TimeoutException:
             self.shot(driver, "failure")
+            self.result["failedPage"] = driver.execute_script(
+                "return {live: document.body.dataset.live, url: location.href, main: document.getElementById('main').innerText.slice(0, 2000)}")
             raise AssertionError(f"timed out waiting until {what}") from None
 
     @staticmethod
@@ -132,6 +139,70 @@ class Journey:
         self.check("the code is gone from the address", "code=" not in driver.current_url)
         self.check("no cookie holds the token", not any("ey" in c.get("value", "") for c in driver.get_cookies()))
         self.ready(driver)
+
+    def sign_in_by_api(self, issuer: str, username: str) -> None:
+        """A demo user's first request through the API (password grant, as curl would), so Sopz knows them."""
+        form = urllib.parse.urlencode({"grant_type": "password", "username": username, "password": "demo"}).encode()
+        with urllib.request.urlopen(f"{issuer}/protocol/openid-connect/token", form, context=self.tls) as answer:
+            token = json.load(answer)["access_token"]
+        request = urllib.request.Request(f"{self.api}/api/v1/tickets?limit=1", headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, context=self.tls) as answer:
+            self.check(f"{username} may read the list", answer.status == 200)
+
+    def manager(self, ada, ann) -> str:
+        """max sees the administrators, hands a ticket to bill and exports the tickets as CSV."""
+        issuer = ada.find_element(By.CSS_SELECTOR, 'meta[name="sopz-issuer"]').get_attribute("content")
+        self.sign_in_by_api(issuer, "bill")
+        ada.get(f"{self.api}/#/new")
+        self.wait(ada, "the new-ticket form shows", EC.presence_of_element_located((By.NAME, "title")))
+        ada.find_element(By.NAME, "title").send_keys("Keyboard misses keys")
+        ada.find_element(By.NAME, "description").send_keys("No Q, no W.")
+        self.click(ada, "form.card button[type=submit]")
+        self.wait(ada, "the second ticket opens", EC.presence_of_element_located((By.ID, "ticket-title")))
+        second = ada.current_url.split("#/tickets/")[1].split("?")[0]
+
+        max_ = self.browser(DESKTOP)
+        downloads = self.shots / "downloads"
+        downloads.mkdir(exist_ok=True)
+        for old in downloads.glob("*"):
+            old.unlink()
+        max_.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+        self.sign_in(max_, "max")
+        self.page(max_, "manager-queue")
+        self.click(max_, 'a[href="#/team"]')
+        self.wait(max_, "the administrators show", lambda d: "Bill Administrator" in d.find_element(By.CSS_SELECTOR, ".team").text)
+        self.ready(max_)
+        self.check("ann is listed as available", "Available" in max_.find_element(By.XPATH, "//tr[th='Ann Administrator']").text)
+        self.page(max_, "team")
+
+        max_.get(f"{self.api}/#/tickets/{second}")
+        self.ready(max_)
+        # Whichever of ann and bill holds it (the least loaded got it), the other one takes it over.
+        holder = self.wait(max_, "the ticket has an administrator", lambda d: d.find_element(
+            By.XPATH, "//select[@name='administratorId']/option[@selected]"))
+        other = "Bill Administrator" if holder.text.startswith("Ann") else "Ann Administrator"
+        target = max_.find_element(By.XPATH, f"//select[@name='administratorId']/option[starts-with(., '{other}')]")
+        Select(max_.find_element(By.NAME, "administratorId")).select_by_value(target.get_attribute("value"))
+        max_.find_element(By.NAME, "reason").send_keys("Ann is on leave")
+        self.click(max_, "form button.secondary[type=submit]")
+        self.wait(max_, f"the ticket is {other}'s", lambda d: f"Assignee: {other}" in d.find_element(By.ID, "main").text)
+        self.wait(ada, "ada sees the change live", lambda d: "assigned it to" in d.find_element(By.CSS_SELECTOR, ".history").text
+                  and len(d.find_elements(By.CSS_SELECTOR, ".history li")) >= 3)
+        self.page(max_, "ticket-manager")
+
+        max_.get(f"{self.api}/#/")
+        self.ready(max_)
+        self.click(max_, '[data-action="export"]')
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not list(downloads.glob("tickets.csv")):
+            time.sleep(0.1)  # the download lands in the folder; nothing to wait on in the page
+        exported = list(downloads.glob("tickets.csv"))
+        self.check("the CSV export was downloaded", bool(exported))
+        lines = exported[0].read_text(encoding="utf-8").splitlines()
+        self.check("the export has its header line", lines[0].startswith("id,status,title"))
+        self.check("the export holds the reassigned ticket", any(line.startswith(second) for line in lines))
+        self.result["exportedLines"] = len(lines)
+        return second
 
     def run(self) -> None:
         ann = self.browser(DESKTOP)
@@ -212,7 +283,12 @@ class Journey:
         self.check("ben sees nothing of it", "Printer on the third floor" not in ben.find_element(By.ID, "main").text)
         self.page(ben, "not-found")
 
+        self.result["second"] = self.manager(ada, ann)
+        max_ = self.browsers[-1]
+
         # The interface speaks Russian on request, and remembers it.
+        ada.get(f"{self.api}/#/tickets/{ticket}")
+        self.ready(ada)
         Select(ada.find_element(By.CSS_SELECTOR, ".language select")).select_by_value("ru")
         self.wait(ada, "the page is in Russian", lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ru")
         self.ready(ada)
@@ -224,6 +300,7 @@ class Journey:
         for driver, pages in (
             (ada, {"my-tickets": "#/", "new-ticket": "#/new", "ticket": f"#/tickets/{ticket}"}),
             (ann, {"queue": "#/", "ticket-staff": f"#/tickets/{ticket}"}),
+            (max_, {"manager-queue": "#/", "team": "#/team", "ticket-manager": f"#/tickets/{self.result['second']}"}),
         ):
             self.resize(driver, DESKTOP if self.width(driver) == PHONE[0] else PHONE)
             for name, fragment in pages.items():
@@ -239,9 +316,9 @@ class Journey:
 
 
 def main() -> None:
-    api, shots, out = sys.argv[1], pathlib.Path(sys.argv[2]), sys.argv[3]
+    api, ca_file, shots, out = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3]), sys.argv[4]
     shots.mkdir(parents=True, exist_ok=True)
-    journey = Journey(api, shots)
+    journey = Journey(api, ca_file, shots)
     failure = None
     try:
         journey.run()

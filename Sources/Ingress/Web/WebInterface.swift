@@ -31,7 +31,8 @@ struct WebInterface: Sendable {
         ("auth.js", PackageResources.auth_js), ("dom.js", PackageResources.dom_js),
         ("i18n.js", PackageResources.i18n_js), ("live.js", PackageResources.live_js),
         ("parts.js", PackageResources.parts_js), ("tickets.js", PackageResources.tickets_js),
-        ("ticket.js", PackageResources.ticket_js), ("icon.svg", PackageResources.icon_svg),
+        ("ticket.js", PackageResources.ticket_js), ("team.js", PackageResources.team_js),
+        ("icon.svg", PackageResources.icon_svg),
     ]
 
     let version: String

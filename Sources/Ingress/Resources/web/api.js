@@ -44,6 +44,13 @@ export async function get(path, { etag, signal } = {}) {
   return { status: response.status, body: await response.json(), etag: response.headers.get('ETag') };
 }
 
+/** GET `/api/v1${path}` as a file (the CSV export), with the bearer token a link could not send. */
+export async function download(path) {
+  const response = await fetch(`/api/v1${path}`, { headers: headers() });
+  if (!response.ok) throw await problemOf(response);
+  return response.blob();
+}
+
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function backOnline() {

@@ -7,6 +7,7 @@ import { h, fill } from './dom.js';
 import { choose, language, languages, t } from './i18n.js';
 import { follow, onState } from './live.js';
 import { ticketView } from './ticket.js';
+import { teamView } from './team.js';
 import { listView, newTicketView } from './tickets.js';
 
 const bar = document.getElementById('bar');
@@ -78,6 +79,7 @@ function draw(message) {
   const ticket = path.match(/^\/tickets\/([0-9a-f-]{36})$/i);
   if (ticket) current = ticketView(main, user, ticket[1].toLowerCase(), Number(query.get('since')) || null);
   else if (path === '/new' && user.roles.includes('client')) current = newTicketView(main);
+  else if (path === '/team' && user.roles.includes('manager')) current = teamView(main);
   else current = listView(main, user, query);
   main.dataset.ready = 'false';
   current.ready.then(() => { main.dataset.ready = 'true'; }, () => { status.textContent = t('network'); });

@@ -33,6 +33,10 @@ const strings = {
       message_posted: 'wrote in the chat',
     },
     roles: { client: 'client', administrator: 'administrator', manager: 'manager', system: 'Sopz' },
+    team: 'Administrators', load: 'Load', availableShort: 'Available', away: 'Away', lastSeen: 'Last seen',
+    noTeam: 'No administrator has signed in yet.', exportCsv: 'Export CSV', reassign: 'Reassign',
+    toPool: 'Back to the pool (assigned again by workload)', administrator: 'Administrator',
+    overCapacity: 'Even if it is over their capacity', tickets: 'Tickets',
   },
   ru: {
     language: 'Язык', signIn: 'Войти', signOut: 'Выйти', signedOut: 'Вы вышли.',
@@ -65,6 +69,10 @@ const strings = {
       message_posted: 'написал(а) в чат',
     },
     roles: { client: 'клиент', administrator: 'администратор', manager: 'руководитель', system: 'Sopz' },
+    team: 'Администраторы', load: 'Нагрузка', availableShort: 'На месте', away: 'Нет на месте', lastSeen: 'Был(а)',
+    noTeam: 'Ни один администратор ещё не входил.', exportCsv: 'Выгрузить CSV', reassign: 'Переназначить',
+    toPool: 'Вернуть в очередь (назначится по нагрузке)', administrator: 'Администратор',
+    overCapacity: 'Даже сверх его лимита', tickets: 'Заявки',
   },
 };
 

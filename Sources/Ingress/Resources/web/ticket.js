@@ -5,6 +5,7 @@ import { h, fill, when } from './dom.js';
 import { language, t } from './i18n.js';
 import { onEvent } from './live.js';
 import { progressLine, statusBadge } from './parts.js';
+import { administrators } from './team.js';
 
 /** What the signed-in person may do with `ticket` now, as the lifecycle table allows. */
 export function actionsFor(ticket, user) {
@@ -58,6 +59,9 @@ export function ticketView(main, user, id, since) {
   const messages = h('ol', { class: 'chat', 'aria-live': 'polite' });
   const history = h('ol', { class: 'history' });
   const progress = h('p', { class: 'progress', role: 'status' });
+  const manager = user.roles.includes('manager');
+  const reassignment = h('section', { class: 'card', hidden: true });
+  const team = [];
   const state = { ticket: null, etag: null, lastMessage: null, chatTag: null, people: new Map() };
 
   function render(ticket) {
@@ -82,6 +86,41 @@ export function ticketView(main, user, id, since) {
       }, t(action.key)))),
     ] : null, progress);
     actions.hidden = !allowed.length && !progress.textContent;
+    drawReassignment(ticket);
+  }
+
+  /** A manager hands an open ticket to another administrator, or back to the pool. */
+  function drawReassignment(ticket) {
+    const open = ['new', 'assigned', 'in_progress', 'waiting_for_client'].includes(ticket.status);
+    reassignment.hidden = !manager || !open;
+    if (reassignment.hidden) return;
+    const line = h('p', { class: 'progress', role: 'status' });
+    const choice = h('select', { name: 'administratorId' },
+      h('option', { value: '' }, t('toPool')),
+      team.map((person) => h('option', { value: person.id, selected: person.id === ticket.assigneeId },
+        `${person.name} · ${t('load')} ${person.load}${person.available ? '' : ` · ${t('away')}`}`)));
+    const form = h('form', { onsubmit: async (event) => {
+      event.preventDefault();
+      const fields = new FormData(form);
+      const body = { administratorId: fields.get('administratorId') || null };
+      if (fields.get('reason')) body.reason = fields.get('reason');
+      if (fields.get('overCapacity')) body.overCapacity = true;
+      form.querySelector('button').disabled = true;
+      try {
+        const changed = await command('POST', `/tickets/${id}/assignee`, body, (stage, detail) =>
+          progressLine(line, stage, detail));
+        render(changed);
+        await refresh(changed.version);
+      } catch {
+        form.querySelector('button').disabled = false;
+      }
+    } },
+    h('h2', {}, t('reassign')),
+    h('label', {}, t('administrator'), choice),
+    h('label', {}, t('reason'), h('input', { name: 'reason', maxlength: 2000, autocomplete: 'off' })),
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'overCapacity', value: '1' }), t('overCapacity')),
+    h('button', { type: 'submit', class: 'secondary' }, t('reassign')), line);
+    fill(reassignment, form);
   }
 
   async function act(action, note) {
@@ -132,6 +171,10 @@ export function ticketView(main, user, id, since) {
   }
 
   async function refresh(minVersion) {
+    if (manager && !team.length) {
+      team.push(...await administrators());
+      for (const person of team) state.people.set(person.id, person.name);
+    }
     await loadMessages(minVersion); // first: the chat tells who the people are
     await Promise.all([loadTicket(minVersion), loadHistory(minVersion)]);
   }
@@ -162,7 +205,7 @@ export function ticketView(main, user, id, since) {
   fill(main,
     h('p', {}, h('a', { href: '#/' }, `← ${t('back')}`)),
     h('div', { class: 'ticket-layout' },
-      h('div', {}, summary, actions,
+      h('div', {}, summary, actions, reassignment,
         h('section', { class: 'card' }, h('h2', {}, t('history')), history)),
       h('section', { class: 'card chat-card', 'aria-labelledby': 'chat-heading' },
         h('h2', { id: 'chat-heading' }, t('chat')), messages, chatForm)));

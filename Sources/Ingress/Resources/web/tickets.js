@@ -1,7 +1,7 @@
 // The list of tickets (a client's own; an administrator's queue; a manager's every ticket) and
 // the form that opens a new one.
 
-import { command, get } from './api.js';
+import { command, download, get } from './api.js';
 import { h, fill, when } from './dom.js';
 import { language, t } from './i18n.js';
 import { onEvent } from './live.js';
@@ -73,10 +73,29 @@ export function listView(main, user, query) {
       t(`status.${status}`))))),
   h('button', { type: 'submit', class: 'secondary' }, t('search')));
 
+  const manager = user.roles.includes('manager');
+  const exportProgress = h('span', { class: 'progress', role: 'status' });
+  async function exportCsv() {
+    const query = new URLSearchParams(listQuery(filters, null).split('?')[1]);
+    for (const name of ['limit', 'cursor']) query.delete(name);
+    exportProgress.textContent = t('sending');
+    try {
+      const link = h('a', { href: URL.createObjectURL(await download(`/exports/tickets.csv?${query}`)), download: 'tickets.csv' });
+      link.click();
+      URL.revokeObjectURL(link.href);
+      exportProgress.textContent = t('done');
+    } catch (problem) {
+      exportProgress.textContent = t('refused', problem.message);
+    }
+  }
   fill(main,
     h('div', { class: 'heading' },
       h('h1', {}, filters.staff ? t('queue') : t('myTickets')),
-      user.roles.includes('client') ? h('a', { class: 'button', href: '#/new' }, t('newTicket')) : null),
+      user.roles.includes('client') ? h('a', { class: 'button', href: '#/new' }, t('newTicket')) : null,
+      manager ? h('div', { class: 'buttons' },
+        h('a', { class: 'button secondary', href: '#/team' }, t('team')),
+        h('button', { type: 'button', class: 'secondary', 'data-action': 'export', onclick: exportCsv }, t('exportCsv')),
+        exportProgress) : null),
     views.length ? h('nav', { class: 'tabs', 'aria-label': t('filter') }, views.map(([view, words]) =>
       h('a', { href: `#/?view=${view}`, 'aria-current': view === filters.view ? 'page' : false }, words))) : null,
     filters.staff ? search : null,
