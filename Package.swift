@@ -28,7 +28,8 @@ extension Target.Dependency {
 /// The web interface's files (Sources/Ingress/Resources/web), compiled into the ingress.
 let webInterface = [
     "index.html", "app.css", "app.js", "api.js", "auth.js", "dom.js", "i18n.js", "live.js", "parts.js", "tickets.js",
-    "ticket.js", "team.js", "icon.svg",
+    "ticket.js", "team.js", "cache.js", "stats.js",
+    "icon.svg",
 ]
 
 let package = Package(

@@ -45,7 +45,7 @@ extension Integration {
                     let pages = try #require(found["pages"] as? [String: [[String: Any]]])
                     for page in [
                         "my-tickets", "new-ticket", "ticket", "queue", "ticket-staff", "manager-queue", "team",
-                        "ticket-manager",
+                        "ticket-manager", "statistics",
                     ] {
                         #expect(Set(pages[page]?.compactMap { $0["width"] as? Int } ?? []) == [375, 1280], "\(page)")
                         #expect(
@@ -55,14 +55,17 @@ extension Integration {
                     #expect(pages.values.joined().allSatisfy { ($0["grave"] as? [Any])?.isEmpty == true })
 
                     #expect((found["exportedLines"] as? Int ?? 0) >= 3)
-                    // What the browser did, the write model holds: one ticket, closed, two messages;
+                    // What the browser did, the write model holds: one ticket, closed, three messages (the
+                    // one sent offline once);
                     // the second handed to bill by the manager, with the reason.
                     let second = try #require(found["second"] as? String)
                     let handedOver = try await system.eventData(ticket: second, type: "assigned")
                     #expect(handedOver.last?["decidedBy"] as? String == "manager")
                     #expect(handedOver.last?["comment"] as? String == "Ann is on leave")
                     let ticket = try #require(found["ticket"] as? String)
-                    #expect(try await system.eventData(ticket: ticket, type: "message_posted").count == 2)
+                    #expect(try await system.eventData(ticket: ticket, type: "message_posted").count == 3)
+                    #expect(found["cachedChatShown"] as? Bool == true)
+                    #expect(found["offlineShown"] as? String != nil)
                     #expect(
                         try await system.eventData(ticket: ticket, type: "status_changed").compactMap {
                             $0["to"] as? String

@@ -125,7 +125,9 @@ import Testing
         let russian = try #require(source.range(of: "  ru: {"))
         let end = try #require(source.range(of: "\n};"))
         func keys(_ text: Substring) -> [String] {
-            text.split(separator: "\n").flatMap { line in
+            // The words themselves may hold commas and colons: only what is outside the quotes.
+            let unquoted = String(text).replacingOccurrences(of: "'[^']*'", with: "''", options: .regularExpression)
+            return unquoted.split(separator: "\n").flatMap { line in
                 line.split(separator: ",").compactMap { part -> String? in
                     let trimmed = part.trimmingCharacters(in: .whitespaces)
                     guard let colon = trimmed.firstIndex(of: ":"), trimmed.first?.isLetter == true else { return nil }

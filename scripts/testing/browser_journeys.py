@@ -190,6 +190,15 @@ class Journey:
                   and len(d.find_elements(By.CSS_SELECTOR, ".history li")) >= 3)
         self.page(max_, "ticket-manager")
 
+        self.click(max_, 'a[href="#/"]')
+        self.ready(max_)
+        self.click(max_, 'a[href="#/stats"]')
+        self.wait(max_, "the statistics show", EC.presence_of_element_located((By.CSS_SELECTOR, "svg.chart")))
+        self.ready(max_)
+        bars = max_.find_elements(By.CSS_SELECTOR, "svg.chart rect.bar-created")
+        self.check("the chart has a bar per day of the period", len(bars) == 30)
+        self.check("today's bar shows the tickets opened", float(bars[-1].get_attribute("height")) > 0)
+        self.page(max_, "statistics")
         max_.get(f"{self.api}/#/")
         self.ready(max_)
         self.click(max_, '[data-action="export"]')
@@ -207,10 +216,21 @@ class Journey:
     def run(self) -> None:
         ann = self.browser(DESKTOP)
         self.sign_in(ann, "ann")
-        available = ann.find_element(By.CSS_SELECTOR, ".availability input")
-        if not available.is_selected():
-            available.click()
-        self.wait(ann, "ann is available", lambda d: d.find_element(By.ID, "status").text == "Done")
+        # Her availability is the help desk's, not the browser's: switched, it survives a reload.
+        def availability(d):
+            return d.find_element(By.CSS_SELECTOR, ".availability input")
+
+        self.wait(ann, "ann's availability is read", lambda d: d.execute_script("return document.readyState") == "complete")
+        for _ in range(2):
+            before = availability(ann).is_selected()
+            availability(ann).click()
+            self.wait(ann, "the switch is applied", lambda d: d.find_element(By.ID, "status").text == "Done")
+            ann.refresh()
+            self.wait(ann, "the help desk remembers it", lambda d: availability(d).is_selected() != before)
+            self.ready(ann)
+            if availability(ann).is_selected():
+                break
+        self.check("ann is available", availability(ann).is_selected())
         self.page(ann, "queue")
 
         ada = self.browser(PHONE)
@@ -263,6 +283,20 @@ class Journey:
         self.click(ann, ".chat-form button")
         self.wait(ada, "ann's reply reaches ada live", lambda d: "On my way with a new roller." in d.find_element(By.CSS_SELECTOR, ".chat").text)
         self.check("ada's page was not reloaded", ada.execute_script("return window.sopzNotReloaded === true"))
+
+        # Offline and back: the message waits visibly, then is sent once (its Idempotency-Key).
+        offline = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+        ada.execute_cdp_cmd("Network.enable", {})
+        ada.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
+        ada.find_element(By.ID, "chat-body").send_keys("Tray 2, since Monday")
+        self.click(ada, ".chat-form button")
+        waiting = self.wait(ada, "the message waits for the network", lambda d: d.find_element(
+            By.CSS_SELECTOR, '.chat-form .progress[data-stage="offline"], .chat-form .progress[data-stage="retrying"]'))
+        self.result["offlineShown"] = waiting.text
+        self.shot(ada, "offline")
+        ada.execute_cdp_cmd("Network.emulateNetworkConditions", {**offline, "offline": False})
+        self.wait(ada, "the message is sent once back online", lambda d: "Tray 2, since Monday" in d.find_element(By.CSS_SELECTOR, ".chat").text)
+        self.check("it shows once", ada.find_element(By.CSS_SELECTOR, ".chat").text.count("Tray 2, since Monday") == 1)
         self.page(ann, "ticket-staff")
         self.click(ann, '[data-action="start"]')
         self.wait(ann, "the ticket is in progress", lambda d: "In progress" in d.find_element(By.CSS_SELECTOR, ".badge").text)
@@ -286,9 +320,27 @@ class Journey:
         self.result["second"] = self.manager(ada, ann)
         max_ = self.browsers[-1]
 
-        # The interface speaks Russian on request, and remembers it.
+        # The chat is kept on this device: a reload shows it while the network does not answer.
         ada.get(f"{self.api}/#/tickets/{ticket}")
         self.ready(ada)
+        ada.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/messages*"]})
+        ada.refresh()
+        self.wait(ada, "the cached chat shows", lambda d: d.find_element(By.CSS_SELECTOR, '.chat[data-from="cache"]')
+                  and "On my way with a new roller." in d.find_element(By.CSS_SELECTOR, ".chat").text)
+        self.check("the cached chat is all there", ada.find_element(By.CSS_SELECTOR, ".chat").text.count("Tray 2, since Monday") == 1)
+        self.result["cachedChatShown"] = True
+        ada.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+        ada.refresh()
+        self.wait(ada, "the chat is revalidated", lambda d: d.find_element(By.CSS_SELECTOR, '.chat[data-from="network"]'))
+        self.ready(ada)
+        asked = ada.execute_script(
+            "return performance.getEntriesByType('resource').filter(e => e.name.includes('/messages?'))"
+            ".map(e => [e.name, e.responseStatus])")
+        self.result["chatRevalidation"] = asked
+        self.check(f"only what came after the cached chat was asked for, and it had not changed: {asked}",
+                   bool(asked) and all("after=" in url and status == 304 for url, status in asked))
+
+        # The interface speaks Russian on request, and remembers it.
         Select(ada.find_element(By.CSS_SELECTOR, ".language select")).select_by_value("ru")
         self.wait(ada, "the page is in Russian", lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ru")
         self.ready(ada)
@@ -300,7 +352,8 @@ class Journey:
         for driver, pages in (
             (ada, {"my-tickets": "#/", "new-ticket": "#/new", "ticket": f"#/tickets/{ticket}"}),
             (ann, {"queue": "#/", "ticket-staff": f"#/tickets/{ticket}"}),
-            (max_, {"manager-queue": "#/", "team": "#/team", "ticket-manager": f"#/tickets/{self.result['second']}"}),
+            (max_, {"manager-queue": "#/", "team": "#/team", "statistics": "#/stats",
+                    "ticket-manager": f"#/tickets/{self.result['second']}"}),
         ):
             self.resize(driver, DESKTOP if self.width(driver) == PHONE[0] else PHONE)
             for name, fragment in pages.items():
@@ -313,6 +366,8 @@ class Journey:
         ada.find_element(By.XPATH, "//button[text()='Sign out']").click()
         self.wait(ada, "ada is signed out", EC.presence_of_element_located((By.CSS_SELECTOR, ".sign-in button")))
         self.check("no token is kept", ada.execute_script("return sessionStorage.getItem('sopz.session') === null"))
+        self.check("no chat is kept", ada.execute_async_script(
+            "const done = arguments[0]; indexedDB.databases().then(list => done(!list.some(d => d.name === 'sopz')))"))
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ struct WebInterface: Sendable {
         ("i18n.js", PackageResources.i18n_js), ("live.js", PackageResources.live_js),
         ("parts.js", PackageResources.parts_js), ("tickets.js", PackageResources.tickets_js),
         ("ticket.js", PackageResources.ticket_js), ("team.js", PackageResources.team_js),
+        ("cache.js", PackageResources.cache_js), ("stats.js", PackageResources.stats_js),
         ("icon.svg", PackageResources.icon_svg),
     ]
 

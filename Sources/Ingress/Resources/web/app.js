@@ -1,12 +1,14 @@
 // The page: signs in, draws the bar, and shows the view the address names —
 // `#/` the list, `#/new` a new ticket, `#/tickets/<id>` one ticket.
 
-import { command, hooks } from './api.js';
+import { command, get, hooks } from './api.js';
+import { forgetChats } from './cache.js';
 import { completeSignIn, forget, session, signIn, signOut } from './auth.js';
 import { h, fill } from './dom.js';
 import { choose, language, languages, t } from './i18n.js';
 import { follow, onState } from './live.js';
 import { ticketView } from './ticket.js';
+import { statsView } from './stats.js';
 import { teamView } from './team.js';
 import { listView, newTicketView } from './tickets.js';
 
@@ -24,14 +26,21 @@ function languageSwitch() {
 
 function availability(user) {
   if (!user.roles.includes('administrator')) return null;
-  const box = h('input', { type: 'checkbox', checked: localStorage.getItem(`sopz.available.${user.id}`) === 'true' });
+  const box = h('input', { type: 'checkbox' });
+  let touched = false;
+  // What the help desk holds (the statistics list every administrator with their availability),
+  // unless the person already switched it meanwhile.
+  get('/stats?days=1').then(({ body }) => {
+    const me = body.administrators.find((person) => person.administratorId === user.id);
+    if (me && !touched) box.checked = me.available;
+  }, () => {});
   box.addEventListener('change', async () => {
+    touched = true;
     box.disabled = true;
     try {
       await command('PUT', '/administrators/me/availability', { available: box.checked }, (stage) => {
         if (stage !== 'done') status.textContent = t(stage);
       });
-      localStorage.setItem(`sopz.available.${user.id}`, String(box.checked));
       status.textContent = t('done');
     } catch (problem) {
       box.checked = !box.checked;
@@ -49,7 +58,8 @@ function drawBar(user) {
     user ? h('span', { class: 'who' }, user.name) : null,
     user ? availability(user) : null,
     languageSwitch(),
-    user ? h('button', { type: 'button', class: 'secondary', onclick: () => signOut() }, t('signOut')) : null);
+    user ? h('button', { type: 'button', class: 'secondary', onclick: () => forgetChats().then(signOut) }, t('signOut'))
+      : null);
   document.querySelector('.skip').textContent = t('skip');
 }
 
@@ -80,6 +90,7 @@ function draw(message) {
   if (ticket) current = ticketView(main, user, ticket[1].toLowerCase(), Number(query.get('since')) || null);
   else if (path === '/new' && user.roles.includes('client')) current = newTicketView(main);
   else if (path === '/team' && user.roles.includes('manager')) current = teamView(main);
+  else if (path === '/stats' && user.roles.some((role) => role !== 'client')) current = statsView(main, user, query);
   else current = listView(main, user, query);
   main.dataset.ready = 'false';
   current.ready.then(() => { main.dataset.ready = 'true'; }, () => { status.textContent = t('network'); });

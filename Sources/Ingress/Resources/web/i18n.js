@@ -37,6 +37,11 @@ const strings = {
     noTeam: 'No administrator has signed in yet.', exportCsv: 'Export CSV', reassign: 'Reassign',
     toPool: 'Back to the pool (assigned again by workload)', administrator: 'Administrator',
     overCapacity: 'Even if it is over their capacity', tickets: 'Tickets',
+    statistics: 'Statistics', byStatus: 'Tickets by status', backlog: 'Backlog and resolution',
+    waiting: 'Waiting for an administrator', oldestWait: 'Longest wait', resolutionP50: 'Resolved within (median)',
+    resolutionP90: 'Resolved within (90 %)', perDay: 'Opened and resolved per day, last {0} days', period: 'Period',
+    days: '{0} days', day: 'Day', resolvedShort: 'resolved', openedShort: 'opened', asTable: 'The figures as a table',
+    chartLabel: 'Over {0} days, {1} tickets opened and {2} resolved',
   },
   ru: {
     language: 'Язык', signIn: 'Войти', signOut: 'Выйти', signedOut: 'Вы вышли.',
@@ -73,6 +78,11 @@ const strings = {
     noTeam: 'Ни один администратор ещё не входил.', exportCsv: 'Выгрузить CSV', reassign: 'Переназначить',
     toPool: 'Вернуть в очередь (назначится по нагрузке)', administrator: 'Администратор',
     overCapacity: 'Даже сверх его лимита', tickets: 'Заявки',
+    statistics: 'Статистика', byStatus: 'Заявки по статусам', backlog: 'Очередь и сроки решения',
+    waiting: 'Ждут администратора', oldestWait: 'Дольше всех ждёт', resolutionP50: 'Решаются за (медиана)',
+    resolutionP90: 'Решаются за (90 %)', perDay: 'Создано и решено по дням, последние {0} дн.', period: 'Период',
+    days: '{0} дн.', day: 'День', resolvedShort: 'решено', openedShort: 'создано', asTable: 'Цифры таблицей',
+    chartLabel: 'За {0} дн. создано заявок: {1}, решено: {2}',
   },
 };
 

@@ -3,11 +3,15 @@
 import { h } from './dom.js';
 import { t } from './i18n.js';
 
-/** A ticket's status as a badge; staff read `waiting_for_client` as waiting for the client. */
-export function statusBadge(status, staff) {
+/** A status in words; staff read `waiting_for_client` as waiting for the client. */
+export function statusWord(status, staff) {
   const words = staff ? t(`staffStatus.${status}`) : null;
-  return h('span', { class: `badge badge-${status}` },
-    words && !words.startsWith('staffStatus.') ? words : t(`status.${status}`));
+  return words && !words.startsWith('staffStatus.') ? words : t(`status.${status}`);
+}
+
+/** A ticket's status as a badge. */
+export function statusBadge(status, staff) {
+  return h('span', { class: `badge badge-${status}` }, statusWord(status, staff));
 }
 
 /** Shows a command's progress in `line`; a refusal in the problem's own words. */

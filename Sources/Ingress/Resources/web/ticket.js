@@ -5,6 +5,7 @@ import { h, fill, when } from './dom.js';
 import { language, t } from './i18n.js';
 import { onEvent } from './live.js';
 import { progressLine, statusBadge } from './parts.js';
+import { cachedChat, storeChat } from './cache.js';
 import { administrators } from './team.js';
 
 /** What the signed-in person may do with `ticket` now, as the lifecycle table allows. */
@@ -62,7 +63,9 @@ export function ticketView(main, user, id, since) {
   const manager = user.roles.includes('manager');
   const reassignment = h('section', { class: 'card', hidden: true });
   const team = [];
-  const state = { ticket: null, etag: null, lastMessage: null, chatTag: null, people: new Map() };
+  const state = {
+    ticket: null, etag: null, lastMessage: null, chatTag: null, tagAfter: null, shown: [], people: new Map(),
+  };
 
   function render(ticket) {
     state.ticket = ticket;
@@ -146,23 +149,40 @@ export function ticketView(main, user, id, since) {
     }
   }
 
+  /** What this device kept of the chat, shown at once (before the network answers). */
+  async function showCachedChat() {
+    const cached = await cachedChat(user.id, id);
+    if (!cached?.messages?.length || state.shown.length) return;
+    state.shown = cached.messages;
+    for (const entry of cached.messages) state.people.set(entry.authorId, entry.authorName);
+    fill(messages, cached.messages.map((entry) => message(entry, user)));
+    state.lastMessage = cached.messages.at(-1).messageId;
+    Object.assign(state, { chatTag: cached.tag, tagAfter: cached.tagAfter });
+    messages.dataset.from = 'cache';
+  }
+
+  /** Only the messages after the last one shown; 304 when the page's tag still holds. */
   async function loadMessages(minVersion) {
+    const after = state.lastMessage;
     const query = new URLSearchParams({ limit: '200' });
-    if (state.lastMessage) query.set('after', state.lastMessage);
+    if (after) query.set('after', after);
     if (minVersion) query.set('minVersion', minVersion);
-    const answer = await get(`/tickets/${id}/messages?${query}`, { etag: state.lastMessage ? null : state.chatTag });
+    const tag = state.chatTag && state.tagAfter === after ? state.chatTag : null;
+    const answer = await get(`/tickets/${id}/messages?${query}`, { etag: tag });
+    messages.dataset.from = 'network';
     if (answer.status === 304) return;
-    if (!state.lastMessage) {
-      state.chatTag = answer.etag;
-      fill(messages);
-    }
+    if (!after) fill(messages);
     for (const entry of answer.body.items) {
       state.people.set(entry.authorId, entry.authorName);
-      if (!messages.querySelector(`[data-id="${entry.messageId}"]`)) messages.append(message(entry, user));
+      if (messages.querySelector(`[data-id="${entry.messageId}"]`)) continue;
+      messages.append(message(entry, user));
+      state.shown.push(entry);
     }
+    Object.assign(state, { chatTag: answer.etag, tagAfter: after });
     if (answer.body.items.length) state.lastMessage = answer.body.items.at(-1).messageId;
     if (!messages.children.length) messages.append(h('li', { class: 'muted empty' }, t('noMessages')));
     else messages.querySelector('.empty')?.remove();
+    await storeChat(user.id, id, { messages: state.shown, tag: state.chatTag, tagAfter: state.tagAfter });
   }
 
   async function loadHistory(minVersion) {
@@ -214,7 +234,7 @@ export function ticketView(main, user, id, since) {
     if (event.type === 'reset' || event.ticketId === id) refresh(event.version).catch(() => {});
   });
   // Just opened or changed by this page: the read model is asked to show at least that version.
-  const ready = refresh(since).catch((error) => {
+  const ready = showCachedChat().then(() => refresh(since)).catch((error) => {
     if (error instanceof Problem && error.status === 404) fill(main, h('h1', {}, t('notFoundTitle')), h('p', { class: 'notice' }, t('notFound')),
       h('p', {}, h('a', { href: '#/' }, `← ${t('back')}`)));
     else throw error;

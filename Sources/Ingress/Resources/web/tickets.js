@@ -92,9 +92,11 @@ export function listView(main, user, query) {
     h('div', { class: 'heading' },
       h('h1', {}, filters.staff ? t('queue') : t('myTickets')),
       user.roles.includes('client') ? h('a', { class: 'button', href: '#/new' }, t('newTicket')) : null,
-      manager ? h('div', { class: 'buttons' },
-        h('a', { class: 'button secondary', href: '#/team' }, t('team')),
-        h('button', { type: 'button', class: 'secondary', 'data-action': 'export', onclick: exportCsv }, t('exportCsv')),
+      filters.staff ? h('div', { class: 'buttons' },
+        h('a', { class: 'button secondary', href: '#/stats' }, t('statistics')),
+        manager ? h('a', { class: 'button secondary', href: '#/team' }, t('team')) : null,
+        manager ? h('button', { type: 'button', class: 'secondary', 'data-action': 'export', onclick: exportCsv }, t('exportCsv'))
+          : null,
         exportProgress) : null),
     views.length ? h('nav', { class: 'tabs', 'aria-label': t('filter') }, views.map(([view, words]) =>
       h('a', { href: `#/?view=${view}`, 'aria-current': view === filters.view ? 'page' : false }, words))) : null,
