@@ -33,6 +33,7 @@ function availability(user) {
   get('/stats?days=1').then(({ body }) => {
     const me = body.administrators.find((person) => person.administratorId === user.id);
     if (me && !touched) box.checked = me.available;
+    box.dataset.known = 'true';
   }, () => {});
   box.addEventListener('change', async () => {
     touched = true;
@@ -64,6 +65,7 @@ function drawBar(user) {
 }
 
 function signInView(message) {
+  document.title = 'Sopz';
   fill(main, h('section', { class: 'card sign-in' },
     h('h1', {}, 'Sopz'),
     message ? h('p', { class: 'notice' }, message) : null,
@@ -93,7 +95,10 @@ function draw(message) {
   else if (path === '/stats' && user.roles.some((role) => role !== 'client')) current = statsView(main, user, query);
   else current = listView(main, user, query);
   main.dataset.ready = 'false';
-  current.ready.then(() => { main.dataset.ready = 'true'; }, () => { status.textContent = t('network'); });
+  current.ready.then(() => {
+    main.dataset.ready = 'true';
+    document.title = `${main.querySelector('h1')?.textContent ?? ''} · Sopz`;
+  }, () => { status.textContent = t('network'); });
   follow();
 }
 
@@ -110,5 +115,10 @@ onState((state) => {
 addEventListener('offline', () => { status.textContent = t('network'); });
 addEventListener('online', () => { if (status.textContent === t('network')) status.textContent = ''; });
 addEventListener('hashchange', () => { draw(); main.focus(); });
+// The skip link moves the focus; it must not change the address, which names the view.
+document.querySelector('.skip').addEventListener('click', (event) => {
+  event.preventDefault();
+  main.focus();
+});
 
 completeSignIn().then(() => draw(), (error) => draw(t('signInFailed', error.message)));
