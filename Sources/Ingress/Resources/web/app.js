@@ -16,6 +16,8 @@ const bar = document.getElementById('bar');
 const main = document.getElementById('main');
 const status = document.getElementById('status');
 let current = null;
+/** The administrator's availability as the help desk last told or was told it. */
+const known = { asked: null, available: undefined };
 
 function languageSwitch() {
   return h('label', { class: 'language' }, h('span', { class: 'visually-hidden' }, t('language')),
@@ -26,15 +28,17 @@ function languageSwitch() {
 
 function availability(user) {
   if (!user.roles.includes('administrator')) return null;
-  const box = h('input', { type: 'checkbox' });
+  const box = h('input', { type: 'checkbox', checked: known.available === true });
   let touched = false;
   // What the help desk holds (the statistics list every administrator with their availability),
-  // unless the person already switched it meanwhile.
-  get('/stats?days=1').then(({ body }) => {
-    const me = body.administrators.find((person) => person.administratorId === user.id);
-    if (me && !touched) box.checked = me.available;
-    box.dataset.known = 'true';
+  // asked once per page load — the bar is drawn again on every view — unless already switched.
+  known.asked ??= get('/stats?days=1').then(({ body }) => {
+    known.available = body.administrators.find((person) => person.administratorId === user.id)?.available;
   }, () => {});
+  known.asked.then(() => {
+    if (!touched && known.available !== undefined) box.checked = known.available;
+    box.dataset.known = 'true';
+  });
   box.addEventListener('change', async () => {
     touched = true;
     box.disabled = true;
@@ -42,6 +46,7 @@ function availability(user) {
       await command('PUT', '/administrators/me/availability', { available: box.checked }, (stage) => {
         if (stage !== 'done') status.textContent = t(stage);
       });
+      known.available = box.checked;
       status.textContent = t('done');
     } catch (problem) {
       box.checked = !box.checked;

@@ -3,7 +3,15 @@
 
 /** An element with attributes (`on…` ones are listeners) and children (strings become text). */
 export function h(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
+  return build(document.createElement(tag), attributes, children);
+}
+
+/** The same for SVG (the statistics chart). */
+export function svg(tag, attributes = {}, ...children) {
+  return build(document.createElementNS('http://www.w3.org/2000/svg', tag), attributes, children);
+}
+
+function build(element, attributes, children) {
   for (const [name, value] of Object.entries(attributes)) {
     if (value === false || value === null || value === undefined) continue;
     if (name.startsWith('on')) element.addEventListener(name.slice(2), value);

@@ -3,19 +3,12 @@
 // in a table for whoever does not see it.
 
 import { get } from './api.js';
-import { h, fill } from './dom.js';
+import { h, fill, svg } from './dom.js';
 import { language, t } from './i18n.js';
 import { onEvent } from './live.js';
 import { statusWord } from './parts.js';
 
 const statuses = ['new', 'assigned', 'in_progress', 'waiting_for_client', 'resolved', 'closed', 'cancelled'];
-
-function svg(tag, attributes = {}, ...children) {
-  const element = document.createElementNS('http://www.w3.org/2000/svg', tag);
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
-  for (const child of children) element.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  return element;
-}
 
 /** Seconds as the reader would say them: minutes, hours or days. */
 export function duration(seconds) {

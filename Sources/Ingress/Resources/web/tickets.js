@@ -18,12 +18,19 @@ function filtersOf(query, user) {
   };
 }
 
-function listQuery(filters, cursor) {
-  const query = new URLSearchParams({ sort: 'updated', limit: '25' });
+/** The list's filters as the API reads them, shared by the list and its CSV export. */
+function filterQuery(filters) {
+  const query = new URLSearchParams({ sort: 'updated' });
   if (filters.view === 'mine') query.set('assignee', 'me');
   if (filters.view === 'unassigned') query.set('assignee', 'none');
   if (filters.status) query.set('status', filters.status);
   if (filters.q) query.set('q', filters.q);
+  return query;
+}
+
+function listQuery(filters, cursor) {
+  const query = filterQuery(filters);
+  query.set('limit', '25');
   if (cursor) query.set('cursor', cursor);
   return `/tickets?${query}`;
 }
@@ -76,11 +83,9 @@ export function listView(main, user, query) {
   const manager = user.roles.includes('manager');
   const exportProgress = h('span', { class: 'progress', role: 'status' });
   async function exportCsv() {
-    const query = new URLSearchParams(listQuery(filters, null).split('?')[1]);
-    for (const name of ['limit', 'cursor']) query.delete(name);
     exportProgress.textContent = t('sending');
     try {
-      const link = h('a', { href: URL.createObjectURL(await download(`/exports/tickets.csv?${query}`)), download: 'tickets.csv' });
+      const link = h('a', { href: URL.createObjectURL(await download(`/exports/tickets.csv?${filterQuery(filters)}`)), download: 'tickets.csv' });
       link.click();
       URL.revokeObjectURL(link.href);
       exportProgress.textContent = t('done');
